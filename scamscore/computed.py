@@ -1,0 +1,150 @@
+"""Signals that need a little logic rather than a phrase list, one small function each.
+
+Each function takes the original text and its normalisation and returns a `Computed`
+(feature value and evidence spans in the original text) or None when it does not fire.
+All patterns are RE2, so matching time is linear in the text length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import re2
+
+from scamscore.normalize import Normalised, Span
+
+_DIGIT_WORDS = (
+    "zero|oh|one|two|three|four|five|six|seven|eight|nine|"
+    "cero|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|"
+    "um|dois|quatro|sete|oito|nove|"
+    "un|deux|trois|quatre|cinq|sept|huit|neuf|"
+    "ноль|один|два|три|четыре|пять|шесть|семь|восемь|девять|"
+    "sifuri|moja|mbili|tatu|nne|tano|sita|saba|nane|tisa"
+)
+
+
+def _re(pattern: str) -> re2._Regexp:
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    return re2.compile(pattern, options)
+
+
+_PHONE = _re(r"(?:^|[^\d\w])(\+?\d(?:[\s().\-]{0,2}\d){7,15})")
+_SPOKEN_PHONE = _re(
+    rf"(?i)(?:^|[^\pL])((?:(?:plus|\+)[\s,.\-]{{0,3}})?(?:(?:{_DIGIT_WORDS}|\d)[\s,.\-]{{1,3}}){{6,20}}(?:{_DIGIT_WORDS}|\d))(?:$|[^\pL])"
+)
+_HANDLE = _re(
+    r"(?i)((?:https?://)?(?:t\.me|telegram\.me|wa\.me|api\.whatsapp\.com|chat\.whatsapp\.com)/\S{2,64}"
+    r"|(?:^|[\s(:,])@[a-z0-9_.]{4,32}"
+    r"|\b[a-z0-9._-]{2,40}\s*[\[(]?\s*(?:at|arroba|собака)\s*[\])]?\s*[a-z0-9-]{2,30}\s*[\[(]?\s*(?:dot|punto|ponto|point|точка)\s*[\])]?\s*(?:com|net|org|ru|fr|br))"
+)
+_CURRENCY = (
+    r"usd|us\$|dollars?|dolares|dólares|dolar|euros?|eur|€|\$|£|₦|₹|₽|₱|r\$|"
+    r"rub|руб\pL*|тыс\pL*|naira|ksh|kes|tsh|tzs|ugx|shilingi|rs\.?|rupees?|रुपये|रुपए|"
+    r"aed|sar|qar|dirhams?|riyals?|reais|real|fcfa|cfa|xof|درهم|ريال|دولار|جنيه"
+)
+_MONEY = _re(
+    rf"(?i)((?:{_CURRENCY})\s?\d[\d\s.,]{{0,12}}\d?(?:\s?(?:k|к|тыс))?"
+    rf"|\d[\d\s.,]{{0,12}}(?:\s?(?:k|к|mil))?\s?(?:{_CURRENCY}))"
+)
+_URL = _re(r"(?i)((?:https?://|www\.)[^\s<>\"]{2,200}|\b[a-z0-9-]{2,30}\.(?:com|net|org|ru|ly|gl|me|link|site|online|xyz|top|info|io)/[^\s<>\"]{1,200})")
+_SHORTENER = _re(r"(?i)\b(?:bit\.ly|tinyurl\.com|cutt\.ly|t\.co|goo\.gl|is\.gd|shorturl\.at|rb\.gy|tiny\.cc|ow\.ly)/")
+_EMOJI = _re(r"[\x{1F000}-\x{1FAFF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}]")
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A computed signal's feature value and where in the original text it was seen."""
+
+    value: float
+    evidence: tuple[Span, ...] = ()
+
+
+ComputedFn = Callable[[str, Normalised], "Computed | None"]
+COMPUTED: dict[str, ComputedFn] = {}
+MAX_SPANS = 8
+
+
+def register(name: str) -> Callable[[ComputedFn], ComputedFn]:
+    """Register a function under its catalogue name."""
+
+    def wrap(fn: ComputedFn) -> ComputedFn:
+        COMPUTED[name] = fn
+        return fn
+
+    return wrap
+
+
+def _spans(regex: re2._Regexp, text: str, group: int = 1) -> list[Span]:
+    spans: list[Span] = []
+    pos = 0
+    while len(spans) < MAX_SPANS:
+        m = regex.search(text, pos)
+        if m is None:
+            break
+        spans.append(m.span(group))
+        pos = max(m.end(group), m.start(group) + 1)
+    return spans
+
+
+@register("PHONE_NUMBER")
+def phone_number(text: str, norm: Normalised) -> Computed | None:
+    spans = [s for s in _spans(_PHONE, text) if sum(c.isdigit() for c in text[s[0]:s[1]]) >= 8]
+    spoken = [norm.to_original(*s) for s in _spans(_SPOKEN_PHONE, norm.text)]
+    spans += [s for s in spoken if not any(a <= s[0] < b for a, b in spans)]
+    return Computed(1.0, tuple(spans)) if spans else None
+
+
+@register("MESSENGER_HANDLE")
+def messenger_handle(text: str, norm: Normalised) -> Computed | None:
+    spans = []
+    for start, end in _spans(_HANDLE, text):
+        while start < end and text[start] in " \t\n(:,":
+            start += 1
+        spans.append((start, end))
+    return Computed(1.0, tuple(spans)) if spans else None
+
+
+@register("MONEY_AMOUNT")
+def money_amount(text: str, norm: Normalised) -> Computed | None:
+    spans = [(a, b) for a, b in _spans(_MONEY, text) if any(c.isdigit() for c in text[a:b])]
+    spans = [(a, b - (len(text[a:b]) - len(text[a:b].rstrip(" .,")))) for a, b in spans]
+    return Computed(1.0, tuple(spans)) if spans else None
+
+
+@register("LINK")
+def link(text: str, norm: Normalised) -> Computed | None:
+    spans = _spans(_URL, text)
+    if not spans:
+        return None
+    short = any(_SHORTENER.search(text[a:b]) for a, b in spans)
+    return Computed(2.0 if short else 1.0, tuple(spans))
+
+
+@register("EMOJI_DENSITY")
+def emoji_density(text: str, norm: Normalised) -> Computed | None:
+    spans = _spans(_EMOJI, text, group=0)
+    count = len(_EMOJI.findall(text)) if len(spans) == MAX_SPANS else len(spans)
+    per_100 = 100.0 * count / max(len(text), 1)
+    if count < 3 or per_100 < 1.0:
+        return None
+    return Computed(round(min(1.0, per_100 / 5.0), 6), tuple(spans[:3]))
+
+
+@register("CAPS_DENSITY")
+def caps_density(text: str, norm: Normalised) -> Computed | None:
+    cased = [c for c in text if c.isupper() or c.islower()]
+    if len(cased) < 20:
+        return None
+    ratio = sum(c.isupper() for c in cased) / len(cased)
+    if ratio < 0.3:
+        return None
+    return Computed(round(ratio, 6))
+
+
+@register("OBFUSCATED_TEXT")
+def obfuscated_text(text: str, norm: Normalised) -> Computed | None:
+    if not norm.obfuscation:
+        return None
+    return Computed(1.0, tuple(norm.obfuscation[:MAX_SPANS]))

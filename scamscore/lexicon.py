@@ -1,0 +1,383 @@
+"""Load, validate and compile the signal catalogue and the per-language lexicons.
+
+Lexicons are data (scamscore/lexicons/<lang>.yaml). Each entry lists literal `phrases`
+(normalised like post text, so accents, case and stretched letters do not matter) and
+`patterns` (RE2 syntax, matched against normalised text), plus `examples` that prove them.
+Everything compiles to RE2, which matches in time linear in the input: no lexicon entry can
+backtrack catastrophically. Errors name the file and the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import re2
+import yaml
+
+from scamscore.normalize import _accent_table, normalise_phrase
+
+PACKAGE_DIR = Path(__file__).parent
+CATALOGUE_PATH = PACKAGE_DIR / "signals.yaml"
+LEXICON_DIR = PACKAGE_DIR / "lexicons"
+SIGNAL_KINDS = ("lexicon", "computed")
+
+# Matching runs on a view of the normalised text in which every character that is not a
+# letter, mark, number, ASCII or currency sign is a space (same length, same offsets). Word
+# boundaries and gaps are then small ASCII classes: a large Unicode class repeated in every
+# phrase would make the compiled automaton explode. (re2's \b is ASCII-only, so it is not used.)
+_NOT_WORDISH = r"[^\pL\pM\pN\x00-\x7f€£₦₹₽₱]"
+_EDGE = r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f€£₦₹₽₱]"
+_GAP = r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]{0,4}"
+
+
+class LexiconError(ValueError):
+    """A catalogue or lexicon file is malformed; the message names file and key."""
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    """One catalogue entry."""
+
+    name: str
+    kind: str
+    describe: str
+    authority: str
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """One signal's phrases, patterns and examples in one language."""
+
+    language: str
+    signal: str
+    describe: str
+    phrases: tuple[str, ...]
+    patterns: tuple[str, ...]
+    hits: tuple[str, ...]
+    misses: tuple[str, ...]
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise LexiconError(f"{path.name}: cannot read: {exc}".splitlines()[0]) from exc
+
+
+def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, SignalSpec]:
+    """Read signals.yaml; every signal needs kind, describe and authority."""
+    raw = _read_yaml(path)
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{path.name}: expected a mapping of signal names")
+    catalogue = {}
+    for name, spec in raw.items():
+        where = f"{path.name}: {name}"
+        if not isinstance(name, str) or not name.isupper() or " " in name:
+            raise LexiconError(f"{where}: names are UPPER_SNAKE")
+        if not isinstance(spec, dict):
+            raise LexiconError(f"{where}: expected a mapping")
+        unknown = set(spec) - {"kind", "describe", "authority", "enabled"}
+        if unknown:
+            raise LexiconError(f"{where}: unknown keys {sorted(unknown)}")
+        if spec.get("kind") not in SIGNAL_KINDS:
+            raise LexiconError(f"{where}: kind must be one of {SIGNAL_KINDS}")
+        for key in ("describe", "authority"):
+            if not isinstance(spec.get(key), str) or not spec[key].strip():
+                raise LexiconError(f"{where}: '{key}' is required")
+        catalogue[name] = SignalSpec(
+            name, spec["kind"], spec["describe"], spec["authority"], bool(spec.get("enabled", True))
+        )
+    return catalogue
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise LexiconError(f"{where}: expected a list of non-empty strings")
+    return tuple(value)
+
+
+def load_lexicon_file(path: Path, catalogue: dict[str, SignalSpec]) -> dict[str, LexiconEntry]:
+    """Read and validate one language file; compile each entry to catch bad patterns."""
+    raw = _read_yaml(path)
+    lang = path.stem
+    if not isinstance(raw, dict) or raw.get("language") != lang:
+        raise LexiconError(f"{path.name}: needs 'language: {lang}' and a 'signals' mapping")
+    signals = raw.get("signals")
+    if not isinstance(signals, dict):
+        raise LexiconError(f"{path.name}: 'signals' must be a mapping")
+    entries = {}
+    for name, spec in signals.items():
+        where = f"{path.name}: {name}"
+        if name not in catalogue:
+            raise LexiconError(f"{where}: not in the signal catalogue (signals.yaml)")
+        if catalogue[name].kind != "lexicon":
+            raise LexiconError(f"{where}: is a computed signal; it takes no lexicon")
+        if not isinstance(spec, dict):
+            raise LexiconError(f"{where}: expected a mapping")
+        unknown = set(spec) - {"describe", "phrases", "patterns", "examples"}
+        if unknown:
+            raise LexiconError(f"{where}: unknown keys {sorted(unknown)}")
+        examples = spec.get("examples") or {}
+        if not isinstance(examples, dict):
+            raise LexiconError(f"{where}.examples: expected 'hit' and 'miss' lists")
+        entry = LexiconEntry(
+            language=lang,
+            signal=name,
+            describe=str(spec.get("describe") or catalogue[name].describe),
+            phrases=_strings(spec.get("phrases"), f"{where}.phrases"),
+            patterns=_strings(spec.get("patterns"), f"{where}.patterns"),
+            hits=_strings(examples.get("hit"), f"{where}.examples.hit"),
+            misses=_strings(examples.get("miss"), f"{where}.examples.miss"),
+        )
+        if not entry.phrases and not entry.patterns:
+            raise LexiconError(f"{where}: needs at least one phrase or pattern")
+        if not entry.hits or not entry.misses:
+            raise LexiconError(f"{where}: needs at least one 'hit' and one 'miss' example")
+        for pattern in entry.patterns:
+            try:
+                re2.compile(_wrap(_pattern_body(pattern)), _options())
+            except re2.error as exc:
+                raise LexiconError(f"{where}: pattern {pattern!r} is not valid RE2: {exc}") from exc
+        entries[name] = entry
+    return entries
+
+
+def load_lexicons(
+    directory: Path = LEXICON_DIR, catalogue: dict[str, SignalSpec] | None = None
+) -> dict[str, dict[str, LexiconEntry]]:
+    """Every language file in `directory`, keyed by language code."""
+    catalogue = catalogue if catalogue is not None else load_catalogue()
+    paths = sorted(Path(directory).glob("*.yaml"))
+    return {p.stem: load_lexicon_file(p, catalogue) for p in paths}
+
+
+def _phrase_body(phrase: str) -> str:
+    """RE2 for a literal phrase: normalised, gaps between words, doubled letters optional."""
+    words = normalise_phrase(phrase).split()
+    parts = []
+    for word in words:
+        out = []
+        i = 0
+        while i < len(word):
+            ch = word[i]
+            if i + 1 < len(word) and word[i + 1] == ch and ch.isalpha():
+                out.append(re2.escape(ch) + re2.escape(ch) + "?")
+                i += 2
+            else:
+                out.append(re2.escape(ch))
+                i += 1
+        parts.append("".join(out))
+    return _GAP.join(parts)
+
+
+# In the matching view every non-ASCII character is a letter, mark or number (or a currency
+# sign), so \pL can be a few byte ranges instead of Unicode's hundreds of letter ranges.
+_LETTER_RANGES = r"a-zA-Z\x{aa}\x{b5}\x{ba}\x{c0}-\x{209f}\x{20d0}-\x{10ffff}"
+_NONLETTER_RANGES = r"\x00-\x40\x5b-\x60\x7b-\x{a9}\x{ab}-\x{b4}\x{b6}-\x{b9}\x{bb}-\x{bf}\x{20a0}-\x{20cf}"
+
+
+def _pattern_body(pattern: str) -> str:
+    """A lexicon pattern as matched: accents folded, lower-cased, cheap letter classes.
+
+    Matching is on lower-cased text, so literal characters are lower-cased (escapes are
+    kept as written) and no case-insensitive flag is needed.
+    """
+    src = pattern.translate(_accent_table())
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(src):
+        ch = src[i]
+        if ch == "\\" and i + 1 < len(src):
+            nxt = src[i + 1]
+            if nxt in "pP":
+                end = src.index("}", i) + 1 if src[i + 2 : i + 3] == "{" else i + 3
+                name = src[i + 2 : end].strip("{}")
+                if name == "L":
+                    ranges = _LETTER_RANGES if nxt == "p" else _NONLETTER_RANGES
+                    out.append(ranges if in_class else f"[{ranges}]")
+                else:
+                    out.append(src[i:end])
+                i = end
+                continue
+            if nxt == "x" and src[i + 2 : i + 3] == "{":
+                end = src.index("}", i) + 1
+                out.append(src[i:end])
+                i = end
+                continue
+            out.append(src[i : i + 2])
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class and out and out[-1] not in ("[", "[^"):
+            in_class = False
+        out.append(ch.lower())
+        i += 1
+    return "".join(out)
+
+
+def _wrap(body: str) -> str:
+    return f"(?:^|{_EDGE})({body})(?:$|{_EDGE})"
+
+
+@lru_cache(maxsize=1)
+def _not_wordish() -> re2._Regexp:
+    return re2.compile(_NOT_WORDISH, _options())
+
+
+def matching_view(text: str) -> str:
+    """`text` with symbols, emoji and other punctuation turned into spaces (same offsets)."""
+    if text.isascii():
+        return text
+    return _not_wordish().sub(" ", text)
+
+
+def _options() -> re2.Options:
+    options = re2.Options()
+    options.max_mem = 256 << 20
+    return options
+
+
+def entry_regex(entry: LexiconEntry) -> str:
+    """One RE2 pattern for a whole entry; group 1 is the evidence span."""
+    bodies = [_phrase_body(p) for p in entry.phrases] + [_pattern_body(p) for p in entry.patterns]
+    return _wrap("|".join(f"(?:{b})" for b in bodies if b))
+
+
+def lexicon_fingerprint(lexicons: dict[str, dict[str, LexiconEntry]]) -> str:
+    """A stable hash of everything the matcher compiles (not the examples)."""
+    data = {
+        lang: {name: [e.phrases, e.patterns] for name, e in sorted(entries.items())}
+        for lang, entries in sorted(lexicons.items())
+    }
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+
+class LexiconMatcher:
+    """Finds every lexicon signal in normalised text, in one linear-time pass plus spans.
+
+    An RE2 set over all (language, signal) regexes says which ones occur; only those are
+    then searched again for their spans. Compiled state is rebuilt after unpickling.
+    """
+
+    max_spans = 8
+
+    def __init__(self, regexes: dict[tuple[str, str], str]) -> None:
+        self.regexes = dict(sorted(regexes.items()))
+        self._compiled: list[tuple[tuple[str, str], Any]] | None = None
+        self._set: Any = None
+
+    @classmethod
+    def from_lexicons(cls, lexicons: dict[str, dict[str, LexiconEntry]]) -> LexiconMatcher:
+        return cls({(lang, name): entry_regex(e)
+                    for lang, entries in lexicons.items() for name, e in entries.items()})
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"regexes": self.regexes}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.regexes = state["regexes"]
+        self._compiled = None
+        self._set = None
+
+    def _compile(self) -> None:
+        compiled = []
+        searcher = re2.Set.SearchSet(_options())
+        for key, source in self.regexes.items():
+            compiled.append((key, re2.compile(source, _options())))
+            searcher.Add(source)
+        searcher.Compile()
+        self._compiled, self._set = compiled, searcher
+
+    def match(self, text: str) -> dict[str, list[tuple[str, int, int]]]:
+        """Signal name -> [(language, start, end)] spans in `text` (normalised)."""
+        if self._compiled is None:
+            self._compile()
+        assert self._compiled is not None
+        view = matching_view(text)
+        data = view.encode("utf-8")
+        to_char = _byte_to_char(view, data)
+        found: dict[str, list[tuple[str, int, int]]] = {}
+        for index in sorted(self._set.Match(data) or ()):
+            (lang, name), regex = self._compiled[index]
+            spans = found.setdefault(name, [])
+            for m in regex.finditer(data):
+                start, end = m.span(1)
+                spans.append((lang, to_char(start), to_char(end)))
+                if len(spans) >= self.max_spans:
+                    break
+        return found
+
+
+def _byte_to_char(text: str, data: bytes):
+    """Map UTF-8 byte offsets of `data` (= text encoded) to character offsets of `text`."""
+    if len(data) == len(text):
+        return lambda pos: pos
+    cache: dict[int, int] = {}
+
+    def convert(pos: int) -> int:
+        if pos not in cache:
+            cache[pos] = len(data[:pos].decode("utf-8", errors="ignore"))
+        return cache[pos]
+
+    return convert
+
+
+@lru_cache(maxsize=1)
+def default_lexicons() -> dict[str, dict[str, LexiconEntry]]:
+    """The lexicons shipped in the package."""
+    return load_lexicons()
+
+
+def example_failures(entry: LexiconEntry) -> list[str]:
+    """Examples of `entry` that do not behave: a `hit` that does not fire, a `miss` that does."""
+    from scamscore.normalize import normalise
+
+    matcher = LexiconMatcher({(entry.language, entry.signal): entry_regex(entry)})
+    failures = []
+    for expected, examples in ((True, entry.hits), (False, entry.misses)):
+        for text in examples:
+            fired = entry.signal in matcher.match(normalise(text).text)
+            if fired != expected:
+                word = "hit does not fire" if expected else "miss fires"
+                failures.append(f"{entry.language} {entry.signal}: {word}: {text!r}")
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m scamscore.lexicon [LANG ...]`: validate lexicons and run their examples."""
+    import sys
+
+    langs = argv if argv is not None else sys.argv[1:]
+    try:
+        catalogue = load_catalogue()
+        paths = [LEXICON_DIR / f"{lang}.yaml" for lang in langs] or sorted(LEXICON_DIR.glob("*.yaml"))
+        failures = []
+        for path in paths:
+            entries = load_lexicon_file(path, catalogue)
+            for entry in entries.values():
+                failures += example_failures(entry)
+            missing = sorted(n for n, s in catalogue.items() if s.kind == "lexicon" and n not in entries)
+            print(f"{path.name}: {len(entries)} signals, "
+                  f"{sum(len(e.hits) + len(e.misses) for e in entries.values())} examples"
+                  + (f"; no entry for {', '.join(missing)}" if missing else ""))
+    except LexiconError as exc:
+        print(f"error: {exc}")
+        return 1
+    for failure in failures:
+        print(failure)
+    print(f"{len(failures)} failing examples")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,253 @@
+"""Normalise post text for matching, keeping a map back to the original text.
+
+Scammers write "𝗳𝗿𝗲𝗲 𝗵𝗼𝘂𝘀𝗶𝗻𝗴", "g u a r a n t e e d", "wh@tsapp", "frееееe" (with Cyrillic е)
+to get past keyword filters. `normalise()` undoes that in a fixed order of passes:
+
+1. NFKC (styled and full-width letters, ligatures)
+2. invisible characters removed (zero-width, bidi controls, soft hyphen)
+3. homoglyphs folded inside mixed-script words, towards the word's main script
+4. lower-casing
+5. accents stripped from Latin, Greek and Cyrillic letters (é→e, ё→е, й→и)
+6. leetspeak inside words (fr33 → free, v1sa → visa, раб0та → работа)
+7. spaced-out letters joined (g u a r a n t e e d → guaranteed)
+8. runs of 3+ identical letters collapsed to one (freeeee → fre; lexicon phrases accept it)
+
+Every normalised character remembers the span of original text it came from, so evidence
+found in the normalised text is quoted from the original. Passes that find deliberate
+hiding (invisible characters inside words, mixed scripts, spaced letters) record the
+original spans as obfuscation evidence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+Span = tuple[int, int]
+
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
+                        "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufe00-\ufe0f]")
+_WORD = re.compile(r"[^\W_]+")
+_LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_GREEK = re.compile(r"[\u0370-\u03ff]")
+_MIXED_HINT = re.compile(
+    r"[a-zA-Z][\u0370-\u04ff]|[\u0370-\u04ff][a-zA-Z]"
+)
+_LEET_TOKEN = re.compile(r"(?<![\w@$])[\w@$]*[^\W\d_][\w@$]*(?![\w@$])")
+_LEET_CHARS = re.compile(r"[0134578@$]")
+_SEP = r"[ .\-_*|/·•,~+:\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\ufe0f]{1,3}"
+_SPACED = re.compile(rf"(?<!\w)(?:[^\W\d_]{_SEP}){{3,}}[^\W\d_](?!\w)")
+_COMBINING = re.compile("[\u0300-\u036f]")
+_STRETCH = re.compile(r"([^\W\d_])\1{2,}")
+
+# Look-alike letters, by the script they pretend to be.
+_CYR_TO_LAT = dict(zip("аАвВеЕкКмМнНоОрРсСтТуУхХіІјЈѕЅԁ", "aABBeEKKMMHHoOpPcCTTyYxXiIjJsSd", strict=True))
+_GRK_TO_LAT = dict(zip("αΑβΒεΕηΗιΙκΚμΜνΝοΟρΡτΤυΥχΧζΖ", "aABBeEnHiIkKuMvNoOpPtTuYxXzZ", strict=True))
+_LAT_TO_CYR = dict(zip("aAbBeEkKmMHoOpPcCTyYxX", "аАвВеЕкКмМНоОрРсСТуУхХ", strict=True))
+_LEET_LATIN = str.maketrans("0134578@$", "oieastbas")
+_PUNCT_FOLD = str.maketrans("\u2019\u2018\u02bc\u00b4\u0060\u2010\u2011\u2012\u2013\u2014\u2212", "'" * 5 + "-" * 6)
+_LEET_CYRILLIC = str.maketrans("0134@$", "оизча$")
+
+
+@dataclass
+class Normalised:
+    """Normalised text plus, for each of its characters, the original span it came from."""
+
+    original: str
+    text: str
+    starts: list[int]
+    ends: list[int]
+    obfuscation: list[Span] = field(default_factory=list)
+
+    def to_original(self, start: int, end: int) -> Span:
+        """Map a [start, end) span of the normalised text to the original text."""
+        if end <= start:
+            pos = self.starts[start] if start < len(self.starts) else len(self.original)
+            return pos, pos
+        return self.starts[start], self.ends[end - 1]
+
+
+class _Builder:
+    """Applies non-overlapping edits to text while keeping the original-span map."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = list(range(len(text)))
+        self.ends = list(range(1, len(text) + 1))
+
+    def apply(self, edits: list[tuple[int, int, str]]) -> None:
+        """Replace text[i:j] with each replacement (edits sorted, non-overlapping)."""
+        if not edits:
+            return
+        parts: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        pos = 0
+        for i, j, new in edits:
+            parts.append(self.text[pos:i])
+            starts.extend(self.starts[pos:i])
+            ends.extend(self.ends[pos:i])
+            if new:
+                if len(new) == j - i:
+                    starts.extend(self.starts[i:j])
+                    ends.extend(self.ends[i:j])
+                else:
+                    lo, hi = self.starts[i], self.ends[j - 1]
+                    starts.extend([lo] * len(new))
+                    ends.extend([hi] * len(new))
+                parts.append(new)
+            pos = j
+        parts.append(self.text[pos:])
+        starts.extend(self.starts[pos:])
+        ends.extend(self.ends[pos:])
+        self.text = "".join(parts)
+        self.starts, self.ends = starts, ends
+
+    def span(self, i: int, j: int) -> Span:
+        return self.starts[i], self.ends[j - 1]
+
+
+@lru_cache(maxsize=1)
+def _accent_table() -> dict[int, str]:
+    """Map each accented Latin/Greek/Cyrillic letter to its base letter (1:1, keeps offsets)."""
+    table = {}
+    for lo, hi in ((0xC0, 0x250), (0x370, 0x500), (0x1E00, 0x1F00)):
+        for cp in range(lo, hi):
+            decomposed = unicodedata.normalize("NFD", chr(cp))
+            if len(decomposed) > 1 and _script_of(decomposed[0]) != "other":
+                table[cp] = decomposed[0]
+    return table
+
+
+def _nfkc(b: _Builder) -> None:
+    if unicodedata.is_normalized("NFKC", b.text):
+        return
+    edits = []
+    for i, ch in enumerate(b.text):
+        new = unicodedata.normalize("NFKC", ch)
+        if new != ch:
+            edits.append((i, i + 1, new))
+    b.apply(edits)
+
+
+def _invisible(b: _Builder, evidence: list[Span]) -> None:
+    edits = [(m.start(), m.end(), "") for m in _INVISIBLE.finditer(b.text)]
+    for i, j, _ in edits:
+        if 0 < i and j < len(b.text) and b.text[i - 1].isalpha() and b.text[j].isalpha():
+            evidence.append(b.span(i - 1, j + 1))
+    b.apply(edits)
+
+
+def _script_of(ch: str) -> str:
+    if _CYRILLIC.match(ch):
+        return "cyrillic"
+    if _GREEK.match(ch):
+        return "greek"
+    if _LATIN.match(ch):
+        return "latin"
+    return "other"
+
+
+def _homoglyphs(b: _Builder, evidence: list[Span]) -> None:
+    if not _MIXED_HINT.search(b.text):
+        return
+    text = b.text
+    overall = "cyrillic" if len(_CYRILLIC.findall(text)) > len(_LATIN.findall(text)) else "latin"
+    for_latin = {**_CYR_TO_LAT, **_GRK_TO_LAT}
+    edits = []
+    for m in _WORD.finditer(text):
+        word = m.group()
+        scripts = {_script_of(ch) for ch in word} - {"other"}
+        if len(scripts) < 2:
+            continue
+        # Letters with no look-alike in another script decide the word's script.
+        definitive: dict[str, int] = {}
+        for ch in word:
+            s = _script_of(ch)
+            if s != "other" and ch not in for_latin and ch not in _LAT_TO_CYR:
+                definitive[s] = definitive.get(s, 0) + 1
+        target = max(definitive, key=definitive.__getitem__) if definitive else overall
+        table = for_latin if target == "latin" else _LAT_TO_CYR if target == "cyrillic" else {}
+        new = "".join(table.get(ch, ch) if _script_of(ch) != target else ch for ch in word)
+        if new != word:
+            edits.append((m.start(), m.end(), new))
+            evidence.append(b.span(m.start(), m.end()))
+    b.apply(edits)
+
+
+def _lower_and_fold(b: _Builder) -> None:
+    lowered = b.text.lower()
+    if len(lowered) != len(b.text):
+        b.apply([(i, i + 1, ch.lower()) for i, ch in enumerate(b.text) if len(ch.lower()) != 1])
+        lowered = b.text.lower()
+    b.text = lowered
+    if b.text.isascii():
+        return
+    b.text = b.text.translate(_accent_table()).translate(_PUNCT_FOLD)
+    if _COMBINING.search(b.text):
+        marks = [(m.start(), m.end(), "") for m in _COMBINING.finditer(b.text)
+                 if m.start() > 0 and _script_of(b.text[m.start() - 1]) != "other"]
+        b.apply(marks)
+
+
+def _leetspeak(b: _Builder) -> None:
+    if not _LEET_CHARS.search(b.text):
+        return
+    edits = []
+    for m in _LEET_TOKEN.finditer(b.text):
+        token = m.group()
+        if not _LEET_CHARS.search(token):
+            continue
+        letters = sum(ch.isalpha() for ch in token)
+        if letters < 2 or token.startswith("@"):
+            continue
+        digits = sum(ch.isdigit() for ch in token)
+        if digits > letters:
+            continue
+        table = _LEET_CYRILLIC if _CYRILLIC.search(token) else _LEET_LATIN
+        # only characters after a letter: "fr33", "v1sa" but not "18ans", "3mois"
+        first_letter = next(i for i, ch in enumerate(token) if ch.isalpha())
+        new = token[:first_letter] + token[first_letter:].translate(table)
+        if new != token:
+            edits.append((m.start(), m.end(), new))
+    b.apply(edits)
+
+
+def _spaced_letters(b: _Builder, evidence: list[Span]) -> None:
+    edits = []
+    for m in _SPACED.finditer(b.text):
+        letters = [ch for ch in m.group() if ch.isalpha()]
+        if len(letters) >= 4:
+            evidence.append(b.span(m.start(), m.end()))
+        # keep each letter's own span by deleting separators only
+        for k in range(m.start(), m.end()):
+            if not b.text[k].isalpha():
+                edits.append((k, k + 1, ""))
+    b.apply(edits)
+
+
+def _stretched(b: _Builder) -> None:
+    edits = [(m.start() + 1, m.end(), "") for m in _STRETCH.finditer(b.text)]
+    b.apply(edits)
+
+
+def normalise(text: str) -> Normalised:
+    """Normalise `text` for matching; see the module docstring for the passes."""
+    b = _Builder(text)
+    evidence: list[Span] = []
+    _nfkc(b)
+    _invisible(b, evidence)
+    _homoglyphs(b, evidence)
+    _lower_and_fold(b)
+    _leetspeak(b)
+    _spaced_letters(b, evidence)
+    _stretched(b)
+    return Normalised(text, b.text, b.starts, b.ends, sorted(set(evidence)))
+
+
+def normalise_phrase(phrase: str) -> str:
+    """Normalise a lexicon phrase the way post text is normalised."""
+    return normalise(phrase).text

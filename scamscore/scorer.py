@@ -1,0 +1,90 @@
+"""Score posts with a verified model and explain every score."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from scamscore.artifact import load_model
+from scamscore.explain import Evidence, Result, SignalContribution, band_for
+from scamscore.features import Analysis
+from scamscore.language import detect_language
+
+
+class Scorer:
+    """Loads the model once; `score()` one post, `score_many()` a chunk."""
+
+    def __init__(self, model_path: str | os.PathLike[str] | None = None,
+                 lang_detector: str = "py3langid", high_threshold: float | None = None) -> None:
+        self.pipeline, self.manifest = load_model(model_path)
+        features = self.pipeline.named_steps["features"]
+        parts = dict(features.transformer_list)
+        self.features = features
+        self.extractor = parts["signals"]
+        self.wording = parts["wording"]
+        self.classifier = self.pipeline.named_steps["classifier"]
+        self.lang_detector = lang_detector
+        self.n_signals = len(self.extractor.signal_names_)
+        self.coef = np.asarray(self.classifier.coef_).ravel()
+        self.intercept = float(self.classifier.intercept_[0])
+        self.thresholds = dict(self.manifest["thresholds"])
+        if high_threshold is not None:
+            self.thresholds["high"] = float(high_threshold)
+            self.thresholds["medium"] = min(self.thresholds["medium"], float(high_threshold))
+        self.model_info = {
+            "version": str(self.manifest.get("version", "")),
+            "sha256": str(self.manifest.get("sha256", "")),
+        }
+
+    def analyse(self, text: str) -> Analysis:
+        return self.extractor.analyse(text)
+
+    def score_many(self, texts: Sequence[str], sources: Sequence[str] | None = None,
+                   langs: Sequence[str | None] | None = None, explain_wording: bool = False
+                   ) -> list[Result]:
+        """Score a chunk of posts; each result's parts sum to its logit."""
+        analyses = [self.extractor.analyse(t) for t in texts]
+        X = self.features.transform(analyses).tocsr()
+        signal_part = X[:, : self.n_signals].toarray() * self.coef[: self.n_signals]
+        wording_part = np.asarray(X[:, self.n_signals :] @ self.coef[self.n_signals :]).ravel()
+        results = []
+        for i, analysis in enumerate(analyses):
+            given = langs[i] if langs is not None else None
+            language = given or detect_language(texts[i], self.lang_detector)
+            logit = self.intercept + wording_part[i] + float(signal_part[i].sum())
+            probability = 1.0 / (1.0 + math.exp(-logit)) if logit >= 0 else \
+                math.exp(logit) / (1.0 + math.exp(logit))
+            signals = []
+            for name, hit in analysis.hits.items():
+                j = self.extractor._index[name]
+                evidence = tuple(Evidence(texts[i][a:b], a, b) for a, b in hit.evidence)
+                signals.append(SignalContribution(
+                    name, self.extractor.descriptions_[name], hit.value,
+                    float(signal_part[i, j]), evidence, hit.languages))
+            signals.sort(key=lambda s: (-s.contribution, s.name))
+            ngrams: list[tuple[str, float]] = []
+            if explain_wording:
+                shares = self.wording.ngram_contributions(analysis, self.coef[self.n_signals :])
+                ngrams = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+            results.append(Result(
+                source=sources[i] if sources is not None else f"#{i}",
+                probability=probability,
+                band=band_for(probability, self.thresholds),
+                language=language,
+                language_source="given" if given else "detected",
+                signals=signals,
+                wording=float(wording_part[i]),
+                intercept=self.intercept,
+                thresholds=self.thresholds,
+                model=self.model_info,
+                truncated=analysis.truncated,
+                wording_ngrams=ngrams,
+            ))
+        return results
+
+    def score(self, text: str, source: str = "-", lang: str | None = None,
+              explain_wording: bool = True) -> Result:
+        return self.score_many([text], [source], [lang], explain_wording=explain_wording)[0]

@@ -1,0 +1,54 @@
+"""Computed signals: table-driven examples, evidence quoted from the original text."""
+
+from __future__ import annotations
+
+import pytest
+
+from scamscore.computed import COMPUTED
+from scamscore.lexicon import load_catalogue
+from scamscore.normalize import normalise
+
+CASES = [
+    ("PHONE_NUMBER", "Call +7 912 345-67-89 today", ["+7 912 345-67-89"]),
+    ("PHONE_NUMBER", "WhatsApp 0712 345 678 now", ["0712 345 678"]),
+    ("PHONE_NUMBER", "text plus seven nine one two three four five six seven", ["plus seven nine one two three four five six seven"]),
+    ("PHONE_NUMBER", "Founded in 2019, 120 staff", None),
+    ("MESSENGER_HANDLE", "write to t.me/goodjobs_hr", ["t.me/goodjobs_hr"]),
+    ("MESSENGER_HANDLE", "DM @newstart_team for info", ["@newstart_team"]),
+    ("MESSENGER_HANDLE", "mail jobs at gmail dot com", ["jobs at gmail dot com"]),
+    ("MESSENGER_HANDLE", "email hr@company.com", None),
+    ("MONEY_AMOUNT", "Salary $1,500 per month", ["$1,500"]),
+    ("MONEY_AMOUNT", "Зарплата 80 000 руб", ["80 000 руб"]),
+    ("MONEY_AMOUNT", "pay 300 USD for the visa", ["300 USD"]),
+    ("MONEY_AMOUNT", "We have 3 shifts a day", None),
+    ("LINK", "apply at https://careers.example.org/jobs/42", ["https://careers.example.org/jobs/42"]),
+    ("LINK", "no links here", None),
+    ("EMOJI_DENSITY", "🔥🔥🔥 JOBS 💰💰", ["🔥", "🔥", "🔥"]),
+    ("EMOJI_DENSITY", "A calm post with one emoji 🙂 and a lot of ordinary words in it.", None),
+    ("CAPS_DENSITY", "URGENT HIRING GIRLS FOR HOTEL WORK ABROAD", []),
+    ("CAPS_DENSITY", "An ordinary sentence with a Name in it.", None),
+    ("OBFUSCATED_TEXT", "free h o u s i n g", ["h o u s i n g"]),
+    ("OBFUSCATED_TEXT", "plain words only", None),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "evidence"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_computed_signal(name: str, text: str, evidence: list[str] | None) -> None:
+    result = COMPUTED[name](text, normalise(text))
+    if evidence is None:
+        assert result is None
+    else:
+        assert result is not None and result.value > 0
+        assert [text[a:b] for a, b in result.evidence] == evidence
+
+
+def test_short_links_count_double() -> None:
+    text = "info: bit.ly/abc123"
+    result = COMPUTED["LINK"](text, normalise(text))
+    assert result is not None and result.value == 2.0
+
+
+def test_every_computed_signal_is_in_the_catalogue() -> None:
+    catalogue = load_catalogue()
+    computed = {n for n, s in catalogue.items() if s.kind == "computed"}
+    assert set(COMPUTED) == computed

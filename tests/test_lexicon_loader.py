@@ -1,0 +1,56 @@
+"""Malformed catalogues and lexicons are refused with a message naming the file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scamscore.lexicon import LexiconError, load_catalogue, load_lexicon_file
+
+GOOD = """language: xx
+signals:
+  UPFRONT_FEE:
+    phrases: [registration fee]
+    examples:
+      hit: ["pay the registration fee"]
+      miss: ["no fees at all"]
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "xx.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_file_loads(tmp_path: Path) -> None:
+    entries = load_lexicon_file(_write(tmp_path, GOOD), load_catalogue())
+    assert entries["UPFRONT_FEE"].phrases == ("registration fee",)
+
+
+@pytest.mark.parametrize(("broken", "message"), [
+    (GOOD.replace("UPFRONT_FEE", "NOT_A_SIGNAL"), "NOT_A_SIGNAL: not in the signal catalogue"),
+    (GOOD.replace("UPFRONT_FEE", "PHONE_NUMBER"), "PHONE_NUMBER: is a computed signal"),
+    (GOOD.replace('      miss: ["no fees at all"]\n', ""), "needs at least one 'hit' and one 'miss'"),
+    (GOOD.replace("phrases: [registration fee]", "patterns: ['(?<=x)fee']"), "not valid RE2"),
+    (GOOD.replace("phrases:", "phrasez:"), "unknown keys"),
+    (GOOD.replace("language: xx", "language: yy"), "needs 'language: xx'"),
+    ("signals: [", "cannot read"),
+])
+def test_broken_lexicon_is_refused(tmp_path: Path, broken: str, message: str) -> None:
+    with pytest.raises(LexiconError, match=r"xx\.yaml") as info:
+        load_lexicon_file(_write(tmp_path, broken), load_catalogue())
+    assert message in str(info.value)
+
+
+def test_catalogue_needs_authority(tmp_path: Path) -> None:
+    path = _write(tmp_path, "FOO_BAR:\n  kind: lexicon\n  describe: x\n", "signals.yaml")
+    with pytest.raises(LexiconError, match="FOO_BAR: 'authority' is required"):
+        load_catalogue(path)
+
+
+def test_catalogue_names_are_upper_snake(tmp_path: Path) -> None:
+    path = _write(tmp_path, "fooBar:\n  kind: lexicon\n  describe: x\n  authority: y\n", "signals.yaml")
+    with pytest.raises(LexiconError, match="UPPER_SNAKE"):
+        load_catalogue(path)

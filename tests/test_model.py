@@ -1,0 +1,52 @@
+"""Calibration folds into the linear weights, so explanations are exact."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+
+from scamscore.model import CalibratedLinearClassifier
+
+POSTS = [
+    "Girls 18-22! A new start abroad: guaranteed housing, free Russian lessons, promotion every six months. WhatsApp only.",
+    "Nurses wanted for a UK hospital trust; visa sponsorship and relocation support; we never charge fees.",
+    "Earn $300 a day liking videos from your phone, message our Telegram mentor",
+    "Is this legit? They promised free housing and a raise every six months...",
+]
+
+
+def test_platt_is_folded_into_the_weights() -> None:
+    rng = np.random.default_rng(0)
+    X = sparse.csr_matrix(rng.normal(size=(200, 5)))
+    y = (X.toarray()[:, 0] + 0.5 * rng.normal(size=200) > 0).astype(int)
+    clf = CalibratedLinearClassifier(C=1.0, cv=5).fit(X, y)
+    base = LogisticRegression(C=1.0, class_weight="balanced", solver="liblinear",
+                              max_iter=5000, random_state=0).fit(X, y)
+    a, b = clf.platt_
+    expected = 1 / (1 + np.exp(-(a * base.decision_function(X) + b)))
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], expected, rtol=1e-9)
+
+
+def test_classifier_needs_both_labels() -> None:
+    with pytest.raises(ValueError, match="both 0"):
+        CalibratedLinearClassifier().fit(sparse.csr_matrix(np.ones((4, 2))), [1, 1, 1, 1])
+
+
+@pytest.mark.parametrize("post", POSTS)
+def test_contributions_sum_to_the_logit(scorer, post: str) -> None:
+    result = scorer.score(post)
+    logit = math.log(result.probability / (1 - result.probability))
+    assert result.logit == pytest.approx(logit, abs=1e-9)
+    shares = sum(v for _, v in scorer.wording.ngram_contributions(
+        scorer.analyse(post), scorer.coef[scorer.n_signals:]).items())
+    assert shares == pytest.approx(result.wording, abs=1e-9)
+
+
+def test_scorer_agrees_with_the_pipeline(scorer) -> None:
+    expected = scorer.pipeline.predict_proba(POSTS)[:, 1]
+    got = [r.probability for r in scorer.score_many(POSTS)]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)

@@ -1,0 +1,66 @@
+"""The normaliser undoes evasion and maps every span back into the original text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scamscore.normalize import normalise
+
+CASES = [
+    # (original, normalised, obfuscation evidence quoted from the original)
+    ("𝗙𝗥𝗘𝗘 𝗛𝗢𝗨𝗦𝗜𝗡𝗚", "free housing", []),
+    ("ＦＲＥＥ visa", "free visa", []),
+    ("g u a r a n t e e d", "guaranteed", ["g u a r a n t e e d"]),
+    ("W.h.a.t.s.A.p.p me", "whatsapp me", ["W.h.a.t.s.A.p.p"]),
+    ("f💰r💰e💰e housing", "free housing", ["f💰r💰e💰e"]),
+    ("wh@tsapp", "whatsapp", []),
+    ("fr33 v1sa", "free visa", []),
+    ("freeeeee", "fre", []),
+    ("frее", "free", ["frее"]),                     # Cyrillic е inside a Latin word
+    ("Рaбота", "работа", ["Рaбота"]),               # Latin a inside a Cyrillic word
+    ("раб0та", "работа", []),
+    ("free\u200bhousing", "freehousing", ["e\u200bh"]),
+    ("Promoção GRÁTIS", "promocao gratis", []),
+    ("жильё", "жилье", []),
+    ("नौकरी विदेश में", "नौकरी विदेश में", []),
+    ("U S A", "u s a", []),                         # three letters are not a spaced word
+]
+
+
+@pytest.mark.parametrize(("original", "expected", "evidence"), CASES, ids=[c[0] for c in CASES])
+def test_normalise_cases(original: str, expected: str, evidence: list[str]) -> None:
+    n = normalise(original)
+    assert n.text == expected
+    assert [original[a:b] for a, b in n.obfuscation] == evidence
+
+
+def test_spans_point_into_the_original() -> None:
+    original = "Call 𝗪𝗵𝗮𝘁𝘀𝗔𝗽𝗽 for g u a r a n t e e d jobs"
+    n = normalise(original)
+    start = n.text.index("whatsapp")
+    a, b = n.to_original(start, start + len("whatsapp"))
+    assert original[a:b] == "𝗪𝗵𝗮𝘁𝘀𝗔𝗽𝗽"
+    start = n.text.index("guaranteed")
+    a, b = n.to_original(start, start + len("guaranteed"))
+    assert original[a:b] == "g u a r a n t e e d"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_span_map_is_consistent(text: str) -> None:
+    n = normalise(text)
+    assert len(n.starts) == len(n.ends) == len(n.text)
+    for start, end in zip(n.starts, n.ends, strict=True):
+        assert 0 <= start < end <= len(text)
+    assert all(a <= b for a, b in zip(n.starts, n.starts[1:], strict=False))
+    for a, b in n.obfuscation:
+        assert 0 <= a < b <= len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=120))
+def test_normalise_is_idempotent(text: str) -> None:
+    once = normalise(text).text
+    assert normalise(once).text == once

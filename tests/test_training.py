@@ -1,0 +1,61 @@
+"""Training on a small sample: reproducible, honest about its split, safe with paths."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from scamscore.artifact import load_model
+from scamscore.dataset import load_corpus
+from scamscore.evaluation import thresholds_for_budget
+from training import train as training
+
+
+@pytest.fixture(scope="module")
+def sample():
+    corpus = load_corpus()
+    return corpus.groupby(["lang", "label"], group_keys=False).apply(
+        lambda g: g.head(12), include_groups=True).reset_index(drop=True)
+
+
+def test_same_data_and_seed_give_the_same_predictions(sample, tmp_path: Path) -> None:
+    probes = ["Girls 18-22, free housing abroad, WhatsApp me", "Bike for sale, barely used"]
+    predictions = []
+    for run in ("a", "b"):
+        manifest = training.train(sample, "sample", tmp_path / run, tmp_path / f"r{run}",
+                                  out_of_domain=False)
+        model, _ = load_model(tmp_path / run)
+        predictions.append(model.predict_proba(probes)[:, 1])
+        assert manifest["thresholds"]["high"] >= manifest["thresholds"]["medium"]
+    np.testing.assert_array_equal(predictions[0], predictions[1])
+    saved = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert {"sha256", "data_sha256", "lexicon_sha256", "libraries", "metrics", "thresholds"} <= set(saved)
+    assert "Held-out test split" in saved["metrics"]["split"]
+    assert (tmp_path / "ra" / "metrics.md").exists() and (tmp_path / "ra" / "signal_report.md").exists()
+
+
+def test_thresholds_respect_the_budget() -> None:
+    legit = np.linspace(0, 1, 1000, endpoint=False)
+    t = thresholds_for_budget(legit, {"medium": 0.10, "high": 0.01})
+    assert (legit >= t["high"]).mean() <= 0.01
+    assert (legit >= t["medium"]).mean() <= 0.10
+    assert t["medium"] < t["high"]
+
+
+def test_bad_data_path_is_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(training.main, ["--data", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 1
+    assert "no such file" in result.output and "Traceback" not in result.output
+
+
+def test_user_data_does_not_replace_the_bundled_model(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text("text,label\na,1\nb,0\n")
+    from scamscore.artifact import PACKAGE_MODEL_DIR
+
+    result = CliRunner().invoke(training.main, ["--data", str(tmp_path / "d.csv"),
+                                                "--out", str(PACKAGE_MODEL_DIR)])
+    assert result.exit_code == 1 and "refusing to replace the bundled model" in result.output

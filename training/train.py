@@ -1,0 +1,213 @@
+"""Train, evaluate and write the model: `make train` or `python -m training.train`.
+
+1. Split the labeled posts by `group` into train (80%) and test (20%), by a stable hash.
+2. Choose C by grouped cross-validation on train; fit the pipeline on train.
+3. Choose band thresholds from a false-positive budget on legitimate posts, using
+   out-of-fold predictions on train (never the test posts).
+4. Report on the held-out test split: overall and per language, with bootstrap intervals.
+5. Out-of-domain checks on ../shared/data when present.
+6. Write model.joblib + manifest.json (sha256, data hash, versions, metrics, thresholds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold
+
+from scamscore.artifact import PACKAGE_MODEL_DIR, save_model
+from scamscore.dataset import DataError, data_fingerprint, load_corpus, read_labeled, split_of
+from scamscore.evaluation import evaluate_by, thresholds_for_budget, write_report
+from scamscore.features import SignalExtractor
+from scamscore.model import CalibratedLinearClassifier, build_pipeline
+from training.ood import ood_markdown, run_ood
+
+REPORTS_DIR = Path(__file__).resolve().parent / "reports"
+FP_BUDGETS = {"medium": 0.10, "high": 0.01}
+C_GRID = (0.3, 1.0, 3.0, 10.0)
+
+
+def _versions() -> dict[str, str]:
+    import joblib
+    import sklearn
+
+    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__, "pandas": pd.__version__, "joblib": joblib.__version__}
+
+
+def _oof_probabilities(X, y, groups, C: float, seed: int, folds: int = 5) -> np.ndarray:
+    """Out-of-fold calibrated probabilities over the training split (grouped folds)."""
+    p = np.zeros(len(y))
+    for tr, te in GroupKFold(n_splits=folds).split(X, y, groups):
+        clf = CalibratedLinearClassifier(C=C, random_state=seed).fit(X[tr], y[tr], groups[tr])
+        p[te] = clf.predict_proba(X[te])[:, 1]
+    return p
+
+
+def load_training_data(data: tuple[str, ...], text_column: str, label_column: str,
+                       with_bundled: bool) -> tuple[pd.DataFrame, str]:
+    """The bundled corpus, the user's files, or both; and a description of what was used."""
+    frames, names = [], []
+    if not data or with_bundled:
+        corpus = load_corpus()
+        frames.append(corpus[["text", "label", "group", "lang", "kind", "id"]])
+        names.append(f"bundled corpus data/corpus ({len(corpus)} posts)")
+    for path in data:
+        df = read_labeled(path, text_column, label_column)
+        df["group"] = Path(path).name + ":" + df["group"]
+        df["kind"] = ""
+        df["id"] = [f"{Path(path).name}:{i}" for i in range(len(df))]
+        frames.append(df)
+        names.append(f"{path} ({len(df)} rows)")
+    return pd.concat(frames, ignore_index=True), "; ".join(names)
+
+
+def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: int = 0,
+          out_of_domain: bool = True) -> dict[str, Any]:
+    """Fit, evaluate and save; returns the manifest."""
+    df = df.copy()
+    df["split"] = df["group"].map(split_of)
+    df["lang"] = df["lang"].replace("", "unknown")
+    train_df, test_df = df[df["split"] == "train"], df[df["split"] == "test"]
+    for name, part in (("train", train_df), ("test", test_df)):
+        if part["label"].nunique() < 2:
+            raise DataError(f"the {name} split needs both labels; add more labeled groups")
+    y_tr, y_te = train_df["label"].to_numpy(), test_df["label"].to_numpy()
+    g_tr = train_df["group"].to_numpy()
+    click.echo(f"data: {description}", err=True)
+    click.echo(f"split by group: train {len(train_df)} posts, test {len(test_df)} posts", err=True)
+
+    extractor = SignalExtractor().fit()
+    analyses_tr = [extractor.analyse(t) for t in train_df["text"]]
+    analyses_te = [extractor.analyse(t) for t in test_df["text"]]
+    pipeline = build_pipeline(random_state=seed)
+    features = pipeline.named_steps["features"].fit(analyses_tr)
+    X_tr = features.transform(analyses_tr).tocsr()
+    X_te = features.transform(analyses_te).tocsr()
+
+    scores = {}
+    for C in C_GRID:
+        scores[C] = roc_auc_score(y_tr, _oof_probabilities(X_tr, y_tr, g_tr, C, seed))
+    best_c = max(C_GRID, key=lambda c: (round(scores[c], 4), -c))
+    click.echo("grouped 5-fold ROC-AUC on train by C: "
+               + ", ".join(f"C={c}: {s:.4f}" for c, s in scores.items()) + f" -> C={best_c}", err=True)
+    oof = _oof_probabilities(X_tr, y_tr, g_tr, best_c, seed)
+    thresholds = thresholds_for_budget(oof[y_tr == 0], FP_BUDGETS)
+
+    classifier = pipeline.named_steps["classifier"].set_params(C=best_c)
+    classifier.fit(X_tr, y_tr, g_tr)
+    p_te = classifier.predict_proba(X_te)[:, 1]
+
+    results = evaluate_by(y_te, p_te, thresholds, test_df["lang"].tolist(), test_df["group"].tolist())
+    by_kind = {kind: float((p_te[(test_df["kind"] == kind).to_numpy()] >= thresholds["high"]).mean())
+               for kind in sorted(set(test_df["kind"])) if kind}
+    split_text = (f"Held-out test split of {description}: {len(test_df)} posts in "
+                  f"{test_df['group'].nunique()} groups (20% of groups by a stable hash of the "
+                  f"group id; no group is in both splits). Thresholds were chosen on out-of-fold "
+                  f"predictions of the training split for false-positive budgets "
+                  f"{FP_BUDGETS} on legitimate posts.")
+
+    def predict(texts: list[str]) -> np.ndarray:
+        return pipeline.predict_proba(texts)[:, 1]
+
+    ood = run_ood(predict, thresholds) if out_of_domain else {}
+    version = dt.date.today().isoformat() + "-" + data_fingerprint(df)[:8]
+    manifest = {
+        "version": version,
+        "created": dt.date.today().isoformat(),
+        "data_sha256": data_fingerprint(df),
+        "data": description,
+        "lexicon_sha256": extractor.lexicon_sha256_,
+        "seed": seed,
+        "C": best_c,
+        "fp_budgets": FP_BUDGETS,
+        "thresholds": thresholds,
+        "libraries": _versions(),
+        "metrics": {"split": split_text, "test": {k: {m: v for m, v in r.items() if m != "ci95"}
+                                                   for k, r in results.items()},
+                    "test_high_flag_rate_by_kind": by_kind, "out_of_domain": ood},
+        "signal_weights": dict(zip(extractor.signal_names_,
+                                   [round(float(w), 4) for w in classifier.coef_.ravel()[
+                                       : len(extractor.signal_names_)]], strict=True)),
+        "intercept": round(float(classifier.intercept_[0]), 4),
+    }
+    save_model(pipeline, out, manifest)
+    bands = list(thresholds)
+    write_report(reports, "scamscore test-split evaluation", split_text, results, thresholds,
+                 {"by_kind_high_flag_rate": by_kind, "out_of_domain": ood, "version": version},
+                 y_te, p_te, test_df["lang"].tolist())
+    with open(reports / "metrics.md", "a", encoding="utf-8") as fh:
+        fh.write("\n## Share of test posts flagged high, by kind\n\n| kind | label | flagged high |\n"
+                 "|---|---|---|\n")
+        for kind, rate in by_kind.items():
+            label = int(test_df.loc[test_df["kind"] == kind, "label"].iloc[0])
+            fh.write(f"| {kind} | {label} | {rate:.2f} |\n")
+        fh.write("\n## Out-of-domain checks\n\n" + ood_markdown(ood, bands) + "\n")
+    _signal_report(extractor, df, classifier, reports)
+    overall = results["overall"]
+    click.echo((reports / "metrics.md").read_text(encoding="utf-8"))
+    click.echo(f"model written to {out} (version {version}); test ROC-AUC "
+               f"{overall['roc_auc']:.3f}, high FPR {overall['high_fpr']:.3f}", err=True)
+    return manifest
+
+
+def _signal_report(extractor: SignalExtractor, df: pd.DataFrame, classifier, reports: Path) -> None:
+    """Per-signal hit rates in scam and legitimate posts next to the learned weight."""
+    X = extractor.transform(df["text"].tolist()) > 0
+    y = df["label"].to_numpy()
+    weights = classifier.coef_.ravel()[: len(extractor.signal_names_)]
+    lines = ["# Signal report", "", f"All {len(df)} labeled posts (train and test). "
+             "SCAM% / LEGIT%: share of posts of that label where the signal fires. A signal whose "
+             "weight sign disagrees with its S/O ratio, or that never fires, needs a look.", "",
+             "| signal | SCAM% | LEGIT% | S/O | weight |", "|---|---|---|---|---|"]
+    for j, name in enumerate(extractor.signal_names_):
+        s, h = X[y == 1, j].mean(), X[y == 0, j].mean()
+        so = s / (s + h) if s + h else float("nan")
+        lines.append(f"| {name} | {100 * s:.1f} | {100 * h:.1f} | {so:.2f} | {weights[j]:+.3f} |")
+    (reports / "signal_report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@click.command()
+@click.option("--data", "data", multiple=True, type=click.Path(),
+              help="Labeled CSV/JSONL (or EMSCAD fake_job_postings.csv). Default: the bundled corpus.")
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--label-column", default="label", show_default=True)
+@click.option("--with-bundled", is_flag=True, help="Train on --data plus the bundled corpus.")
+@click.option("--out", type=click.Path(), default=None,
+              help="Model directory. Default: the packaged model (bundled data) or ./model-<name>.")
+@click.option("--reports", type=click.Path(), default=None, help="Report directory.")
+@click.option("--overwrite-bundled", is_flag=True,
+              help="Allow --data training to replace the packaged default model.")
+@click.option("--seed", default=0, show_default=True)
+def main(data, text_column, label_column, with_bundled, out, reports, overwrite_bundled, seed):
+    """Train the scamscore model and print an honest evaluation."""
+    try:
+        df, description = load_training_data(data, text_column, label_column, with_bundled)
+    except DataError as exc:
+        raise click.ClickException(str(exc)) from None
+    if out is None:
+        out = PACKAGE_MODEL_DIR if not data else Path(f"model-{Path(data[0]).stem}")
+    out = Path(out)
+    if data and out.resolve() == PACKAGE_MODEL_DIR.resolve() and not overwrite_bundled:
+        raise click.ClickException("refusing to replace the bundled model with a model trained "
+                                   "on your data; pass --overwrite-bundled to do so")
+    reports_dir = Path(reports) if reports else (REPORTS_DIR if not data else out / "reports")
+    try:
+        manifest = train(df, description, out, reports_dir, seed)
+    except DataError as exc:
+        raise click.ClickException(str(exc)) from None
+    json.dumps(manifest)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
