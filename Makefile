@@ -25,7 +25,7 @@ run: $(STAMP)
 ## Lint and run the test suite.
 test: $(STAMP)
 	$(VENV)/bin/ruff check scamscore training tests bench
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check scamscore training tests bench
@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(PY) -m bench.run $(ARGS)
 
 docs: $(STAMP)
-	$(PY) -m bench.gen_docs
+	$(PY) -m training.gen_docs
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -42,7 +42,7 @@ def resolve(path: str | os.PathLike[str] | None) -> tuple[Path, Path]:
 
 
 def read_manifest(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    artifact, manifest_path = resolve(path)
+    _artifact, manifest_path = resolve(path)
     if not manifest_path.is_file():
         raise ModelError(f"no manifest at {manifest_path}: only models built by "
                          "'scamscore' training (with their manifest) can be loaded")

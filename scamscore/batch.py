@@ -164,13 +164,13 @@ def _merge(chunk: Chunk, scored: list, only_flagged: bool, summary: Summary
         if text is None:
             summary.errors += 1
             rows.append(row)
-            added.append(["", "", "", "", "", error or "empty text"])
+            added.append([None, None, "", "", "", error or "empty text"])
             continue
         probability, band, language, signals = next(it)
         summary.bands[band] += 1
         if only_flagged and band != "high":
             continue
         rows.append(row)
-        added.append([round(probability, 6), int(round(100 * probability)), band, language,
+        added.append([round(probability, 6), round(100 * probability), band, language,
                       signals, ""])
     return rows, added

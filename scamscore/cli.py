@@ -153,8 +153,10 @@ def batch(input_path: str, output_path: str, text_column: str, id_column: str | 
 @click.argument("path", metavar="FILE")
 @click.option("--text-column", default="text", show_default=True)
 @click.option("--label-column", default="label", show_default=True)
-@click.option("--lang-column", default=None, help="Slice metrics by this column (default: lang if present, else detected language).")
-@click.option("--out", "out_dir", type=click.Path(), default=None, help="Write metrics.md, metrics.json and plots here.")
+@click.option("--lang-column", default=None,
+              help="Slice metrics by this column (default: lang if present, else detected language).")
+@click.option("--out", "out_dir", type=click.Path(), default=None,
+              help="Write metrics.md, metrics.json and plots here.")
 @model_options
 @_friendly
 def evaluate(path: str, text_column: str, label_column: str, lang_column: str | None,

@@ -49,7 +49,9 @@ _MONEY = _re(
     rf"|\d[\d\s.,]{{0,12}}(?:\s?(?:k|к|mil))?\s?(?:{_CURRENCY}))"
 )
 _URL = _re(r"(?i)((?:https?://|www\.)[^\s<>\"]{2,200}|\b[a-z0-9-]{2,30}\.(?:com|net|org|ru|ly|gl|me|link|site|online|xyz|top|info|io)/[^\s<>\"]{1,200})")
-_SHORTENER = _re(r"(?i)\b(?:bit\.ly|tinyurl\.com|cutt\.ly|t\.co|goo\.gl|is\.gd|shorturl\.at|rb\.gy|tiny\.cc|ow\.ly)/")
+_SHORTENER = _re(
+    r"(?i)\b(?:bit\.ly|tinyurl\.com|cutt\.ly|t\.co|goo\.gl|is\.gd|shorturl\.at|rb\.gy|tiny\.cc|ow\.ly)/"
+)
 _EMOJI = _re(r"[\x{1F000}-\x{1FAFF}\x{2600}-\x{27BF}\x{2B00}-\x{2BFF}]")
 
 
@@ -88,48 +90,61 @@ def _spans(regex: re2._Regexp, text: str, group: int = 1) -> list[Span]:
     return spans
 
 
+# These run on the normalised text (invisible characters gone, styled digits plain) and
+# map their spans back to the original.
+
+
+def _trim(norm: Normalised, spans: list[Span], chars: str) -> list[Span]:
+    out = []
+    for a, b in spans:
+        while a < b and norm.text[a] in chars:
+            a += 1
+        while b > a and norm.text[b - 1] in chars:
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
 @register("PHONE_NUMBER")
 def phone_number(text: str, norm: Normalised) -> Computed | None:
-    spans = [s for s in _spans(_PHONE, text) if sum(c.isdigit() for c in text[s[0]:s[1]]) >= 8]
-    spoken = [norm.to_original(*s) for s in _spans(_SPOKEN_PHONE, norm.text)]
+    t = norm.text
+    spans = [s for s in _spans(_PHONE, t) if sum(c.isdigit() for c in t[s[0]:s[1]]) >= 8]
+    spoken = _spans(_SPOKEN_PHONE, t)
     spans += [s for s in spoken if not any(a <= s[0] < b for a, b in spans)]
-    return Computed(1.0, tuple(spans)) if spans else None
+    return Computed(1.0, tuple(norm.to_original(*s) for s in spans)) if spans else None
 
 
 @register("MESSENGER_HANDLE")
 def messenger_handle(text: str, norm: Normalised) -> Computed | None:
-    spans = []
-    for start, end in _spans(_HANDLE, text):
-        while start < end and text[start] in " \t\n(:,":
-            start += 1
-        spans.append((start, end))
-    return Computed(1.0, tuple(spans)) if spans else None
+    spans = _trim(norm, _spans(_HANDLE, norm.text), " \t\n(:,")
+    return Computed(1.0, tuple(norm.to_original(*s) for s in spans)) if spans else None
 
 
 @register("MONEY_AMOUNT")
 def money_amount(text: str, norm: Normalised) -> Computed | None:
-    spans = [(a, b) for a, b in _spans(_MONEY, text) if any(c.isdigit() for c in text[a:b])]
-    spans = [(a, b - (len(text[a:b]) - len(text[a:b].rstrip(" .,")))) for a, b in spans]
-    return Computed(1.0, tuple(spans)) if spans else None
+    spans = [(a, b) for a, b in _spans(_MONEY, norm.text) if any(c.isdigit() for c in norm.text[a:b])]
+    spans = _trim(norm, spans, " .,")
+    return Computed(1.0, tuple(norm.to_original(*s) for s in spans)) if spans else None
 
 
 @register("LINK")
 def link(text: str, norm: Normalised) -> Computed | None:
-    spans = _spans(_URL, text)
+    spans = _spans(_URL, norm.text)
     if not spans:
         return None
-    short = any(_SHORTENER.search(text[a:b]) for a, b in spans)
-    return Computed(2.0 if short else 1.0, tuple(spans))
+    short = any(_SHORTENER.search(norm.text[a:b]) for a, b in spans)
+    return Computed(2.0 if short else 1.0, tuple(norm.to_original(*s) for s in spans))
 
 
 @register("EMOJI_DENSITY")
 def emoji_density(text: str, norm: Normalised) -> Computed | None:
-    spans = _spans(_EMOJI, text, group=0)
-    count = len(_EMOJI.findall(text)) if len(spans) == MAX_SPANS else len(spans)
-    per_100 = 100.0 * count / max(len(text), 1)
+    spans = _spans(_EMOJI, norm.text, group=0)
+    count = len(_EMOJI.findall(norm.text)) if len(spans) == MAX_SPANS else len(spans)
+    per_100 = 100.0 * count / max(len(norm.text), 1)
     if count < 3 or per_100 < 1.0:
         return None
-    return Computed(round(min(1.0, per_100 / 5.0), 6), tuple(spans[:3]))
+    return Computed(round(min(1.0, per_100 / 5.0), 6), tuple(norm.to_original(*s) for s in spans[:3]))
 
 
 @register("CAPS_DENSITY")

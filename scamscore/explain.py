@@ -50,7 +50,7 @@ class Result:
 
     @property
     def score(self) -> int:
-        return int(round(100 * self.probability))
+        return round(100 * self.probability)
 
     @property
     def logit(self) -> float:
@@ -118,7 +118,7 @@ def render_text(result: Result, original: str, max_evidence: int = 3) -> str:
         more = f" +{len(s.evidence) - max_evidence} more" if len(s.evidence) > max_evidence else ""
         why = f"{s.description}: {quotes}{more}" if quotes else s.description
         lines.append(f"  {s.contribution:+5.2f}  {s.name:<28} {why}")
-    top = ", ".join(_quote(g.strip() or g, 20) for g, _ in result.wording_ngrams[:4])
+    top = ", ".join(_quote(g, 20) for g in _distinct_ngrams(result.wording_ngrams))
     lines.append(f"  {result.wording:+5.2f}  {'(wording)':<28} character n-grams of the whole post"
                  + (f"; strongest: {top}" if top else ""))
     lines.append(f"  {result.intercept:+5.2f}  {'(baseline)':<28} a typical post before any signal")
@@ -126,6 +126,19 @@ def render_text(result: Result, original: str, max_evidence: int = 3) -> str:
     lines.append(f"  {result.logit:+5.2f}  total log-odds -> p = {_sigmoid(result.logit):.2f}")
     lines += ["", DISCLAIMER + " Use --json for machines."]
     return "\n".join(lines)
+
+
+def _distinct_ngrams(ngrams: list[tuple[str, float]], limit: int = 4) -> list[str]:
+    """The strongest positive n-grams, stripped, skipping ones inside an already chosen one."""
+    chosen: list[str] = []
+    for gram, share in ngrams:
+        gram = gram.strip().lstrip("~")
+        if share <= 0 or not gram or any(gram in c or c in gram for c in chosen):
+            continue
+        chosen.append(gram)
+        if len(chosen) == limit:
+            break
+    return chosen
 
 
 def _sigmoid(x: float) -> float:

@@ -15,10 +15,10 @@ from functools import lru_cache
 SUPPORTED = ("en", "es", "fr", "pt", "ru", "sw", "ar", "hi")
 # Languages we report but have no lexicon for: neighbours of the supported ones and the
 # languages of the regions the documented campaigns recruit from.
-REPORTED = SUPPORTED + (
-    "uk", "kk", "ky", "uz", "tg", "tr", "az", "id", "ms", "tl", "th", "vi", "my", "km",
-    "lo", "am", "ha", "yo", "ig", "zu", "so", "ur", "bn", "ne", "fa", "zh", "de", "it",
-    "pl", "ro", "nl",
+REPORTED = (
+    *SUPPORTED,
+    "uk", "kk", "ky", "uz", "tg", "tr", "az", "id", "ms", "tl", "th", "vi", "my", "km", "lo",
+    "am", "ha", "yo", "ig", "zu", "so", "ur", "bn", "ne", "fa", "zh", "de", "it", "pl", "ro", "nl",
 )
 BACKENDS = ("py3langid", "langdetect")
 UNDETERMINED = "und"

@@ -48,6 +48,7 @@ class SignalSpec:
     describe: str
     authority: str
     enabled: bool = True
+    direction: str = "raises"
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, SignalSpec]:
             raise LexiconError(f"{where}: names are UPPER_SNAKE")
         if not isinstance(spec, dict):
             raise LexiconError(f"{where}: expected a mapping")
-        unknown = set(spec) - {"kind", "describe", "authority", "enabled"}
+        unknown = set(spec) - {"kind", "describe", "authority", "enabled", "direction"}
         if unknown:
             raise LexiconError(f"{where}: unknown keys {sorted(unknown)}")
         if spec.get("kind") not in SIGNAL_KINDS:
@@ -90,8 +91,11 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, SignalSpec]:
         for key in ("describe", "authority"):
             if not isinstance(spec.get(key), str) or not spec[key].strip():
                 raise LexiconError(f"{where}: '{key}' is required")
+        if spec.get("direction", "raises") not in ("raises", "lowers"):
+            raise LexiconError(f"{where}: direction must be 'raises' or 'lowers'")
         catalogue[name] = SignalSpec(
-            name, spec["kind"], spec["describe"], spec["authority"], bool(spec.get("enabled", True))
+            name, spec["kind"], spec["describe"], spec["authority"],
+            bool(spec.get("enabled", True)), spec.get("direction", "raises"),
         )
     return catalogue
 

@@ -1,14 +1,19 @@
 """The classifier and the full scoring pipeline.
 
-`CalibratedLinearClassifier` is a logistic regression whose decision values are calibrated
-with Platt's sigmoid, fitted on out-of-fold predictions, and then folded back into the
-weights. The result is still one linear model, so every feature's contribution
-(weight x value) is an exact, additive share of the calibrated log-odds.
+`CalibratedLinearClassifier` is an L2-regularised logistic regression whose leading
+(signal) weights are kept on the side of zero the catalogue declares (a risk signal never
+lowers a score), fitted with L-BFGS-B. Its decision values are calibrated with Platt's
+sigmoid, fitted on out-of-fold predictions, and folded back into the weights. The result is
+still one linear model, so every feature's contribution (weight x value) is an exact,
+additive share of the calibrated log-odds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+from scipy import optimize, sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
@@ -18,37 +23,87 @@ from sklearn.utils.validation import check_is_fitted
 from scamscore.features import SignalExtractor, WordingVectorizer
 
 
-class CalibratedLinearClassifier(ClassifierMixin, BaseEstimator):
-    """Logistic regression + Platt calibration folded into `coef_` and `intercept_`."""
+def _fit_signed_logistic(X, y: np.ndarray, C: float, signs: Sequence[int],
+                         balanced: bool) -> tuple[np.ndarray, float]:
+    """min sum_i w_i log(1 + exp(-s_i z_i)) + ||coef||^2 / (2C), sign-bounded leading coefs."""
+    X = sparse.csr_matrix(X, dtype=np.float64)
+    n, full_d = X.shape
+    # Only columns that occur can get a non-zero weight: optimise over those (hashed wording
+    # leaves most of its 2^18 columns empty), always keeping the signed leading columns.
+    used = np.union1d(np.arange(min(len(signs), full_d)), np.unique(X.indices))
+    X = X[:, used]
+    XT = X.T.tocsr()
+    d = len(used)
+    if balanced:
+        counts = np.bincount(y, minlength=2)
+        weights = np.where(y == 1, n / (2 * counts[1]), n / (2 * counts[0]))
+    else:
+        weights = np.ones(n)
+    target = y.astype(np.float64)
 
-    def __init__(self, C: float = 1.0, cv: int = 5, class_weight: str | None = "balanced",
-                 random_state: int = 0) -> None:
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        coef, b = theta[:d], theta[d]
+        z = X @ coef + b
+        # log(1 + exp(-z)) for y=1 and log(1 + exp(z)) for y=0, computed stably
+        margin = np.where(target == 1, z, -z)
+        value = float(weights @ np.logaddexp(0.0, -margin)) + float(coef @ coef) / (2 * C)
+        p = 0.5 * (1 + np.tanh(0.5 * z))
+        residual = weights * (p - target)
+        grad = np.empty(d + 1)
+        grad[:d] = XT @ residual + coef / C
+        grad[d] = residual.sum()
+        return value, grad
+
+    bounds = [(0.0, None) if s > 0 else (None, 0.0) if s < 0 else (None, None) for s in signs]
+    bounds += [(None, None)] * (d + 1 - len(bounds))
+    result = optimize.minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B",
+                               bounds=bounds, options={"maxiter": 3000, "gtol": 1e-6})
+    coef = np.zeros(full_d)
+    coef[used] = result.x[:d]
+    return coef, float(result.x[d])
+
+
+class CalibratedLinearClassifier(ClassifierMixin, BaseEstimator):
+    """Sign-constrained logistic regression + Platt calibration folded into `coef_`.
+
+    Parameters
+    ----------
+    C : inverse L2 regularisation strength.
+    signs : for the leading columns, +1 (weight >= 0), -1 (weight <= 0) or 0 (free).
+    cv : folds for the out-of-fold decision values that Platt scaling is fitted on.
+    """
+
+    def __init__(self, C: float = 1.0, signs: Sequence[int] = (), cv: int = 5,
+                 class_weight: str | None = "balanced", random_state: int = 0) -> None:
         self.C = C
+        self.signs = signs
         self.cv = cv
         self.class_weight = class_weight
         self.random_state = random_state
 
-    def _base(self) -> LogisticRegression:
-        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000,
-                                  solver="liblinear", random_state=self.random_state)
+    def _fit_base(self, X, y) -> tuple[np.ndarray, float]:
+        return _fit_signed_logistic(X, y, self.C, tuple(self.signs),
+                                    self.class_weight == "balanced")
 
     def fit(self, X, y, groups=None) -> CalibratedLinearClassifier:
         y = np.asarray(y).astype(int)
         if set(np.unique(y)) != {0, 1}:
             raise ValueError("labels must contain both 0 (legitimate) and 1 (scam)")
+        X = sparse.csr_matrix(X)
         if groups is not None:
             splits = GroupKFold(n_splits=self.cv).split(X, y, groups)
         else:
             splits = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state).split(X, y)
         oof = np.zeros(len(y))
         for train, test in splits:
-            oof[test] = self._base().fit(X[train], y[train]).decision_function(X[test])
+            coef, b = self._fit_base(X[train], y[train])
+            oof[test] = X[test] @ coef + b
         platt = LogisticRegression(C=1e4, solver="lbfgs").fit(oof.reshape(-1, 1), y)
-        a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
-        base = self._base().fit(X, y)
-        self.coef_ = a * base.coef_
-        self.intercept_ = a * base.intercept_ + b
-        self.platt_ = (a, b)
+        a, c = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+        coef, b = self._fit_base(X, y)
+        self.coef_ = (a * coef).reshape(1, -1)
+        self.intercept_ = np.array([a * b + c])
+        self.platt_ = (a, c)
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = X.shape[1]
         return self
@@ -58,7 +113,7 @@ class CalibratedLinearClassifier(ClassifierMixin, BaseEstimator):
         return np.asarray(X @ self.coef_.ravel()).ravel() + self.intercept_[0]
 
     def predict_proba(self, X) -> np.ndarray:
-        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        p = 0.5 * (1 + np.tanh(0.5 * self.decision_function(X)))
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X) -> np.ndarray:
@@ -67,11 +122,13 @@ class CalibratedLinearClassifier(ClassifierMixin, BaseEstimator):
 
 def build_pipeline(C: float = 1.0, ngram_range: tuple[int, int] = (2, 4),
                    n_features: int = 2**18, random_state: int = 0) -> Pipeline:
-    """Signals + wording -> calibrated linear classifier."""
+    """Signals + wording -> calibrated, sign-constrained linear classifier."""
+    signals = SignalExtractor().fit()
     return Pipeline([
         ("features", FeatureUnion([
             ("signals", SignalExtractor()),
             ("wording", WordingVectorizer(n_features=n_features, ngram_range=ngram_range)),
         ])),
-        ("classifier", CalibratedLinearClassifier(C=C, random_state=random_state)),
+        ("classifier", CalibratedLinearClassifier(C=C, signs=tuple(signals.directions_),
+                                                  random_state=random_state)),
     ])

@@ -7,7 +7,9 @@ to get past keyword filters. `normalise()` undoes that in a fixed order of passe
 2. invisible characters removed (zero-width, bidi controls, soft hyphen)
 3. homoglyphs folded inside mixed-script words, towards the word's main script
 4. lower-casing
-5. accents stripped from Latin, Greek and Cyrillic letters (é→e, ё→е, й→и)
+5. accents stripped from Latin, Greek and Cyrillic letters (é→e, ё→е, й→и); typographic
+   apostrophes and dashes folded to ASCII; Arabic short vowels and tatweel dropped and
+   alef/yeh/teh-marbuta variants folded
 6. leetspeak inside words (fr33 → free, v1sa → visa, раб0та → работа)
 7. spaced-out letters joined (g u a r a n t e e d → guaranteed)
 8. runs of 3+ identical letters collapsed to one (freeeee → fre; lexicon phrases accept it)
@@ -34,21 +36,27 @@ _LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _GREEK = re.compile(r"[\u0370-\u03ff]")
 _MIXED_HINT = re.compile(
-    r"[a-zA-Z][\u0370-\u04ff]|[\u0370-\u04ff][a-zA-Z]"
+    r"[a-zA-Z\u00c0-\u024f][\u0370-\u04ff]|[\u0370-\u04ff][a-zA-Z\u00c0-\u024f]"
 )
 _LEET_TOKEN = re.compile(r"(?<![\w@$])[\w@$]*[^\W\d_][\w@$]*(?![\w@$])")
 _LEET_CHARS = re.compile(r"[0134578@$]")
 _SEP = r"[ .\-_*|/·•,~+:\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\ufe0f]{1,3}"
 _SPACED = re.compile(rf"(?<!\w)(?:[^\W\d_]{_SEP}){{3,}}[^\W\d_](?!\w)")
+_NON_LETTERS = re.compile(r"[\W\d_]+")
 _COMBINING = re.compile("[\u0300-\u036f]")
 _STRETCH = re.compile(r"([^\W\d_])\1{2,}")
+# Arabic: short-vowel marks and the stretching tatweel are dropped, letter variants folded.
+_ARABIC_MARKS = re.compile("[\u0640\u064b-\u065f\u0670\u06d6-\u06ed]")
+_ARABIC_FOLD = str.maketrans("أإآٱىة", "اااايه")
 
 # Look-alike letters, by the script they pretend to be.
 _CYR_TO_LAT = dict(zip("аАвВеЕкКмМнНоОрРсСтТуУхХіІјЈѕЅԁ", "aABBeEKKMMHHoOpPcCTTyYxXiIjJsSd", strict=True))
 _GRK_TO_LAT = dict(zip("αΑβΒεΕηΗιΙκΚμΜνΝοΟρΡτΤυΥχΧζΖ", "aABBeEnHiIkKuMvNoOpPtTuYxXzZ", strict=True))
 _LAT_TO_CYR = dict(zip("aAbBeEkKmMHoOpPcCTyYxX", "аАвВеЕкКмМНоОрРсСТуУхХ", strict=True))
 _LEET_LATIN = str.maketrans("0134578@$", "oieastbas")
-_PUNCT_FOLD = str.maketrans("\u2019\u2018\u02bc\u00b4\u0060\u2010\u2011\u2012\u2013\u2014\u2212", "'" * 5 + "-" * 6)
+_PUNCT_FOLD = str.maketrans(
+    "\u2019\u2018\u02bc\u00b4\u0060\u2010\u2011\u2012\u2013\u2014\u2212", "'" * 5 + "-" * 6
+)
 _LEET_CYRILLIC = str.maketrans("0134@$", "оизча$")
 
 
@@ -136,7 +144,7 @@ def _nfkc(b: _Builder) -> None:
 def _invisible(b: _Builder, evidence: list[Span]) -> None:
     edits = [(m.start(), m.end(), "") for m in _INVISIBLE.finditer(b.text)]
     for i, j, _ in edits:
-        if 0 < i and j < len(b.text) and b.text[i - 1].isalpha() and b.text[j].isalpha():
+        if i > 0 and j < len(b.text) and b.text[i - 1].isalpha() and b.text[j].isalpha():
             evidence.append(b.span(i - 1, j + 1))
     b.apply(edits)
 
@@ -186,7 +194,9 @@ def _lower_and_fold(b: _Builder) -> None:
     b.text = lowered
     if b.text.isascii():
         return
-    b.text = b.text.translate(_accent_table()).translate(_PUNCT_FOLD)
+    b.text = b.text.translate(_accent_table()).translate(_PUNCT_FOLD).translate(_ARABIC_FOLD)
+    if _ARABIC_MARKS.search(b.text):
+        b.apply([(m.start(), m.end(), "") for m in _ARABIC_MARKS.finditer(b.text)])
     if _COMBINING.search(b.text):
         marks = [(m.start(), m.end(), "") for m in _COMBINING.finditer(b.text)
                  if m.start() > 0 and _script_of(b.text[m.start() - 1]) != "other"]
@@ -201,16 +211,17 @@ def _leetspeak(b: _Builder) -> None:
         token = m.group()
         if not _LEET_CHARS.search(token):
             continue
-        letters = sum(ch.isalpha() for ch in token)
-        if letters < 2 or token.startswith("@"):
-            continue
-        digits = sum(ch.isdigit() for ch in token)
-        if digits > letters:
+        token = token.rstrip("$")  # "R$", "US$": a currency, not leet
+        if len(token) < 2 or token.startswith("@") or not _LEET_CHARS.search(token):
             continue
         table = _LEET_CYRILLIC if _CYRILLIC.search(token) else _LEET_LATIN
-        # only characters after a letter: "fr33", "v1sa" but not "18ans", "3mois"
+        # Leading digits are a number with a unit ("18ans", "3mois", "1st") unless the word
+        # also hides a digit after a letter ("3v3ry", "fr33", "v1sa"): then all of it is leet.
         first_letter = next(i for i, ch in enumerate(token) if ch.isalpha())
-        new = token[:first_letter] + token[first_letter:].translate(table)
+        tail = token[first_letter:]
+        if not _LEET_CHARS.search(tail):
+            continue
+        new = token.translate(table) if first_letter else tail.translate(table)
         if new != token:
             edits.append((m.start(), m.end(), new))
     b.apply(edits)
@@ -222,10 +233,11 @@ def _spaced_letters(b: _Builder, evidence: list[Span]) -> None:
         letters = [ch for ch in m.group() if ch.isalpha()]
         if len(letters) >= 4:
             evidence.append(b.span(m.start(), m.end()))
-        # keep each letter's own span by deleting separators only
-        for k in range(m.start(), m.end()):
-            if not b.text[k].isalpha():
-                edits.append((k, k + 1, ""))
+        # One separator character joins letters; a wider gap with a space ("  ", " / ")
+        # separates words: "g u a r a n t e e d  h.o.u.s.i.n.g" -> "guaranteed housing".
+        for s in _NON_LETTERS.finditer(m.group()):
+            wide = len(s.group()) > 1 and any(ch.isspace() for ch in s.group())
+            edits.append((m.start() + s.start(), m.start() + s.end(), " " if wide else ""))
     b.apply(edits)
 
 

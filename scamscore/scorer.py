@@ -68,7 +68,7 @@ class Scorer:
             ngrams: list[tuple[str, float]] = []
             if explain_wording:
                 shares = self.wording.ngram_contributions(analysis, self.coef[self.n_signals :])
-                ngrams = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+                ngrams = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))[:40]
             results.append(Result(
                 source=sources[i] if sources is not None else f"#{i}",
                 probability=probability,

@@ -22,7 +22,7 @@ from typing import Any
 
 FORMATS = ("csv", "jsonl", "parquet")
 ADDED_COLUMNS = ["scam_probability", "risk_score", "risk_band", "language", "signals", "error"]
-MAX_FIELD_CHARS = 10 * 1024 * 1024
+MAX_FIELD_CHARS = 64 * 1024 * 1024
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
@@ -104,7 +104,8 @@ def check_utf8(path: str, encoding: str, sample_bytes: int = 1 << 20) -> None:
         data = fh.read(sample_bytes)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
-    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04")) or b"\x00" in data:
+    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x7fELF")) \
+            or data.count(b"\x00") > len(data) // 10:
         raise TableError(f"{path}: binary data, not a text export")
     try:
         data.decode("utf-8")
@@ -174,10 +175,12 @@ class CsvReader:
             elif len(fields) != width:
                 error = (f"line {line_no}: {len(fields)} fields, header has {width}"
                          + ("; extra fields kept in the last column" if len(fields) > width else ""))
-                row = fields[: width - 1] + [",".join(fields[width - 1 :])] if len(fields) > width \
+                row = [*fields[:width - 1], ",".join(fields[width - 1:])] if len(fields) > width \
                     else fields + [""] * (width - len(fields))
             elif not clean:
                 row, error = fields, f"line {line_no}: invalid UTF-8 bytes (shown as U+FFFD)"
+            elif "\x00" in fields[self.text_index]:
+                row, error = fields, f"line {line_no}: NUL characters in the text"
             else:
                 row, error = fields, ""
             text = row[self.text_index] if not error else None

@@ -199,7 +199,49 @@ def test_only_flagged_keeps_errors(tmp_path: Path) -> None:
 def test_stdout_output_and_check_agree(tmp_path: Path) -> None:
     _export(tmp_path / "in.csv", n=5)
     result = run("batch", str(tmp_path / "in.csv"), "-o", "-")
-    first = list(csv.DictReader(result.stdout.splitlines()))[0]
+    first = next(iter(csv.DictReader(result.stdout.splitlines())))
     check = json.loads(run("check", "--json", str(GOLDEN / "alabuga_en.txt")).stdout)
     assert float(first["scam_probability"]) == pytest.approx(check["probability"], abs=1e-6)
     assert first["risk_band"] == check["band"]
+
+
+def test_nul_bytes_in_one_row(tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_bytes(b"id,text\n1,good post about a bike\n2,bad\x00post\n3,another fine post\n")
+    result = run("batch", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv"))
+    assert result.exit_code == 0, result.stderr
+    out = _read(tmp_path / "o.csv")
+    assert len(out) == 3
+    assert out["error"].tolist()[0] == "" and out["error"].tolist()[2] == ""
+    assert "line 3" in out["error"][1] or "NUL" in out["error"][1]
+
+
+def test_huge_post_in_a_row_is_scored_truncated(tmp_path: Path) -> None:
+    big = SCAM.replace("\n", " ") + " lorem ipsum" * 1_000_000
+    (tmp_path / "in.csv").write_text(f'id,text\n1,"{big}"\n2,small post about lunch\n', encoding="utf-8")
+    result = run("batch", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv"))
+    assert result.exit_code == 0, result.stderr
+    out = _read(tmp_path / "o.csv")
+    assert out["risk_band"].tolist()[0] == "high" and out["error"].tolist() == ["", ""]
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: p.mkdir(), "is a directory"),
+    (lambda p: None, "no such file"),
+])
+def test_missing_or_directory_input(tmp_path: Path, make, message: str) -> None:
+    target = tmp_path / "in.csv"
+    make(target)
+    result = run("batch", str(target), "-o", str(tmp_path / "o.csv"))
+    assert result.exit_code == 4 and message in result.stderr and "Traceback" not in result.output
+
+
+def test_eval_on_a_users_csv(tmp_path: Path) -> None:
+    rows = [{"body": SCAM, "verdict": "scam"}, {"body": LEGIT, "verdict": "legit"}] * 6
+    pd.DataFrame(rows).to_csv(tmp_path / "mine.csv", index=False)
+    result = run("eval", str(tmp_path / "mine.csv"), "--text-column", "body", "--label-column", "verdict",
+                 "--out", str(tmp_path / "report"))
+    assert result.exit_code == 0, result.stderr
+    assert "ROC-AUC" in result.stdout and "| overall | 12 | 6 | 1.000" in result.stdout
+    assert (tmp_path / "report" / "metrics.json").exists()
+    bad = run("eval", str(tmp_path / "mine.csv"), "--text-column", "nope")
+    assert bad.exit_code == 4 and "no column 'nope'" in bad.stderr

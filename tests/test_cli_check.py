@@ -60,7 +60,7 @@ def test_lang_override_and_threshold() -> None:
 
 def test_langdetect_backend_is_selectable() -> None:
     result = run("check", "--json", "--lang-detector", "langdetect", "-",
-                 input="Trabajo en Rusia con alojamiento gratis y clases de ruso".encode())
+                 input=b"Trabajo en Rusia con alojamiento gratis y clases de ruso")
     assert json.loads(result.stdout)["language"] == "es"
 
 
@@ -142,3 +142,15 @@ def test_same_input_same_output() -> None:
     first = run("check", "--json", str(GOLDEN / "alabuga_ru.txt")).stdout
     second = run("check", "--json", str(GOLDEN / "alabuga_ru.txt")).stdout
     assert first == second
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=200).filter(lambda t: t.strip() and "\x00" not in t))
+def test_check_never_raises_on_arbitrary_unicode(text: str) -> None:
+    result = CliRunner().invoke(cli, ["check", "--json", "-"], input=text.encode("utf-8", "surrogatepass"))
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output

@@ -57,5 +57,20 @@ def test_wording_ngram_shares_sum_to_the_wording_term() -> None:
     wording = WordingVectorizer(n_features=2**12).fit(POSTS)
     coef = np.random.default_rng(0).normal(size=2**12)
     shares = wording.ngram_contributions(POSTS[0], coef)
-    total = float(wording.transform([POSTS[0]]) @ coef)
+    total = float((wording.transform([POSTS[0]]) @ coef)[0])
     assert abs(sum(shares.values()) - total) < 1e-9
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_EXTRACTOR = SignalExtractor().fit()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_extractor_never_raises_and_evidence_is_in_range(text: str) -> None:
+    analysis = _EXTRACTOR.analyse(text)
+    for hit in analysis.hits.values():
+        for start, end in hit.evidence:
+            assert 0 <= start <= end <= len(text)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from training.obfuscate import TECHNIQUES
+
 GOLDEN = Path(__file__).parent / "data" / "golden"
 CORE_SIGNALS = {"AGE_GENDER_TARGETING", "FREE_HOUSING_FOOD", "FREE_LANGUAGE_LESSONS",
                 "SCHEDULED_PROMOTION"}
@@ -18,7 +20,7 @@ def test_alabuga_pitch_scores_high_with_its_signals(scorer, lang: str) -> None:
     result = scorer.score(text)
     assert result.band == "high"
     fired = {s.name: s for s in result.signals}
-    assert CORE_SIGNALS <= set(fired)
+    assert set(fired) >= CORE_SIGNALS
     for name in CORE_SIGNALS:
         assert fired[name].evidence, name
         for ev in fired[name].evidence:
@@ -30,24 +32,10 @@ def test_legitimate_nursing_job_is_not_high(scorer) -> None:
     assert scorer.score(text).band != "high"
 
 
-def _spaced(word: str) -> str:
-    return " ".join(word)
-
-
-OBFUSCATIONS = {
-    "homoglyphs": lambda t: t.replace("o", "о").replace("a", "а").replace("e", "е"),
-    "zero_width": lambda t: "\u200b".join(t),
-    "spaced": lambda t: t.replace("housing", _spaced("housing")).replace("promotion", _spaced("promotion")),
-    "leetspeak": lambda t: t.replace("e", "3").replace("o", "0"),
-    "stretched": lambda t: t.replace("free", "freeeee").replace("housing", "housssing"),
-    "bold_unicode": lambda t: "".join(chr(ord(c) - ord("a") + 0x1D41A) if "a" <= c <= "z" else c for c in t),
-}
-
-
-@pytest.mark.parametrize("technique", sorted(OBFUSCATIONS))
+@pytest.mark.parametrize("technique", sorted(TECHNIQUES))
 def test_obfuscated_alabuga_pitch_stays_high(scorer, technique: str) -> None:
     text = (GOLDEN / "alabuga_en.txt").read_text(encoding="utf-8")
-    disguised = OBFUSCATIONS[technique](text)
+    disguised = TECHNIQUES[technique](text)
     result = scorer.score(disguised)
     assert result.band == "high"
     names = {s.name for s in result.signals}

@@ -9,7 +9,7 @@ import pytest
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from scamscore.model import CalibratedLinearClassifier
+from scamscore.model import CalibratedLinearClassifier, _fit_signed_logistic
 
 POSTS = [
     "Girls 18-22! A new start abroad: guaranteed housing, free Russian lessons, promotion every six months. WhatsApp only.",
@@ -24,11 +24,22 @@ def test_platt_is_folded_into_the_weights() -> None:
     X = sparse.csr_matrix(rng.normal(size=(200, 5)))
     y = (X.toarray()[:, 0] + 0.5 * rng.normal(size=200) > 0).astype(int)
     clf = CalibratedLinearClassifier(C=1.0, cv=5).fit(X, y)
-    base = LogisticRegression(C=1.0, class_weight="balanced", solver="liblinear",
-                              max_iter=5000, random_state=0).fit(X, y)
+    coef, intercept = _fit_signed_logistic(X, y, 1.0, (), balanced=True)
     a, b = clf.platt_
-    expected = 1 / (1 + np.exp(-(a * base.decision_function(X) + b)))
+    expected = 1 / (1 + np.exp(-(a * (X @ coef + intercept) + b)))
     np.testing.assert_allclose(clf.predict_proba(X)[:, 1], expected, rtol=1e-9)
+
+
+def test_signs_are_respected_and_match_sklearn_when_free() -> None:
+    rng = np.random.default_rng(1)
+    X = sparse.csr_matrix(rng.normal(size=(300, 4)))
+    y = (X.toarray() @ np.array([1.0, -1.0, 0.5, 0.0]) + rng.normal(size=300) > 0).astype(int)
+    coef, _ = _fit_signed_logistic(X, y, 1.0, (1, 1, -1), balanced=False)
+    assert coef[0] > 0 and coef[1] == 0.0 and coef[2] == 0.0
+    free, b = _fit_signed_logistic(X, y, 1.0, (), balanced=False)
+    ref = LogisticRegression(C=1.0, tol=1e-10, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(free, ref.coef_.ravel(), atol=1e-4)
+    assert b == pytest.approx(ref.intercept_[0], abs=1e-4)
 
 
 def test_classifier_needs_both_labels() -> None:
