@@ -1,0 +1,214 @@
+"""`make bench`: speed, memory, cold start, evasion and adversarial-input benchmarks.
+
+Every figure is printed next to a baseline measured in the same run, as a ratio, because
+these machines are shared and noisy. Nothing here is a test; see tests/ for those.
+
+    python -m bench.run [all|throughput|coldstart|evasion|adversarial|langid|emscad] [--rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PY = sys.executable
+SCAMSCORE = str(Path(PY).with_name("scamscore"))
+
+
+def _tree_rss_mb(pid: int) -> float:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+        return sum(p.memory_info().rss for p in procs) / 2**20
+    except psutil.Error:
+        return 0.0
+
+
+def timed(cmd: list[str], **kwargs) -> tuple[float, float]:
+    """(seconds, peak RSS of the process tree in MB) for a command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+    peak = 0.0
+
+    def watch() -> None:
+        nonlocal peak
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss_mb(proc.pid))
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    _, err = proc.communicate()
+    watcher.join()
+    if proc.returncode:
+        raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{err.decode()[-500:]}")
+    return time.perf_counter() - start, peak
+
+
+def synthetic_export(path: Path, rows: int, seed: int = 0) -> None:
+    """Posts of 50-2,000 characters built from the corpus, all languages mixed."""
+    from scamscore.dataset import load_corpus
+
+    texts = load_corpus()["text"].tolist()
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["post_id", "author", "created_at", "text", "likes"])
+        for i in range(rows):
+            target = rng.randint(50, 2000)
+            parts: list[str] = []
+            while sum(map(len, parts)) < target:
+                parts.append(rng.choice(texts))
+            text = "\n".join(parts)[:target]
+            writer.writerow([f"p{i}", f"user{rng.randint(1, 99999)}", f"2026-10-{1 + i % 28:02d}",
+                             text, rng.randint(0, 5000)])
+
+
+def io_floor(src: Path, dst: Path) -> float:
+    """pandas reading and writing the same file in chunks, without scoring."""
+    import pandas as pd
+
+    start = time.perf_counter()
+    first = True
+    for chunk in pd.read_csv(src, chunksize=20_000, dtype=str, keep_default_na=False):
+        chunk.to_csv(dst, mode="w" if first else "a", header=first, index=False)
+        first = False
+    return time.perf_counter() - start
+
+
+def bench_throughput(rows: int) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    src = OUT / f"export_{rows}.csv"
+    if not src.exists():
+        print(f"generating {rows:,} synthetic posts -> {src}")
+        synthetic_export(src, rows)
+    size_mb = src.stat().st_size / 2**20
+    floor = io_floor(src, OUT / "floor.csv")
+    print(f"\n## Batch throughput on {rows:,} posts ({size_mb:.0f} MB CSV, 50-2,000 chars, 8 languages)")
+    print(f"I/O floor (pandas read+write, no scoring): {floor:.1f} s = {rows / floor:,.0f} rows/s")
+    results = {}
+    for jobs in (1, 2):
+        secs, rss = timed([SCAMSCORE, "batch", str(src), "-o", str(OUT / f"scored_{jobs}.csv"),
+                           "--jobs", str(jobs), "--force"])
+        results[jobs] = secs
+        print(f"--jobs {jobs}: {secs:.1f} s = {rows / secs:,.0f} posts/s, peak RSS {rss:,.0f} MB "
+              f"(process tree), {secs / floor:.1f}x the I/O floor")
+    same = (OUT / "scored_1.csv").read_bytes() == (OUT / "scored_2.csv").read_bytes()
+    print(f"speed-up --jobs 2 vs 1: {results[1] / results[2]:.2f}x; outputs identical: {same}")
+
+
+def bench_coldstart(runs: int = 5) -> None:
+    example = str(ROOT / "data" / "examples" / "alabuga_en.txt")
+    base = [timed([PY, "-c", "import sklearn"])[0] for _ in range(runs)]
+    check = [timed([SCAMSCORE, "check", example])[0] for _ in range(runs)]
+    given = [timed([SCAMSCORE, "check", "--lang", "en", example])[0] for _ in range(runs)]
+    b = statistics.median(base)
+    print(f"\n## Cold start, median of {runs} fresh processes")
+    print(f"python -c 'import sklearn': {b:.2f} s (baseline)")
+    print(f"scamscore check post.txt: {statistics.median(check):.2f} s = "
+          f"{statistics.median(check) / b:.2f}x the baseline")
+    print(f"scamscore check --lang en post.txt (no language model): {statistics.median(given):.2f} s "
+          f"= {statistics.median(given) / b:.2f}x")
+
+
+def bench_evasion() -> None:
+    from scamscore.dataset import load_corpus, split_of
+    from scamscore.scorer import Scorer
+    from training.obfuscate import TECHNIQUES
+
+    corpus = load_corpus()
+    test = corpus[(corpus["group"].map(split_of) == "test") & (corpus["label"] == 1)
+                  & (corpus["derived"] == 0)]
+    scorer = Scorer()
+    texts = test["text"].tolist()
+    bands = [r.band for r in scorer.score_many(texts)]
+    print(f"\n## Evasion: {len(texts)} scam posts of the held-out test split, each disguised")
+    print("| technique | band kept | score not lower (±2) |\n|---|---|---|")
+    base = scorer.score_many(texts)
+    for name, fn in sorted(TECHNIQUES.items()):
+        results = scorer.score_many([fn(t) for t in texts])
+        kept = sum(r.band == b for r, b in zip(results, bands, strict=True)) / len(texts)
+        held = sum(r.score >= o.score - 2 for r, o in zip(results, base, strict=True)) / len(texts)
+        print(f"| {name} | {kept:.1%} | {held:.1%} |")
+
+
+def bench_adversarial(megabytes: int = 5) -> None:
+    from scamscore.features import SignalExtractor
+
+    n = megabytes * 2**20
+    inputs = {
+        "plain prose (baseline)": ("the quick brown fox jumps over the lazy dog " * n)[:n],
+        "near-matches": ("free hous guarantee housin girls 18 visa pai " * n)[:n],
+        "repeated separators": ("g . . . . . . " * n)[:n],
+        "spaced letters": ("f r e e h o u s i n g " * n)[:n],
+        "one long word": "a" * n,
+        "digits": ("+7 9" + "0" * 30 + " ") * (n // 35),
+        "emoji": "💰🔥" * (n // 2),
+        "mixed scripts": ("frее раbота " * n)[:n],
+    }
+    extractor = SignalExtractor(max_chars=n + 1).fit()
+    print(f"\n## Adversarial inputs, {megabytes} MB each, analysed whole (no truncation)")
+    base = None
+    for name, text in inputs.items():
+        start = time.perf_counter()
+        extractor.analyse(text)
+        secs = time.perf_counter() - start
+        base = base or secs
+        print(f"{name}: {secs:.2f} s ({len(text) / secs / 1e6:.2f} M chars/s, {secs / base:.1f}x prose)")
+
+
+def bench_langid() -> None:
+    from scamscore.dataset import load_corpus
+    from scamscore.language import detect_language
+
+    corpus = load_corpus()
+    texts, langs = corpus["text"].tolist(), corpus["lang"].tolist()
+    print(f"\n## Language detection on the {len(texts)} corpus posts (labels from the datasheet)")
+    for backend in ("py3langid", "langdetect"):
+        detect_language("warm up the model please", backend)
+        start = time.perf_counter()
+        got = [detect_language(t, backend) for t in texts]
+        secs = time.perf_counter() - start
+        acc = sum(g == w for g, w in zip(got, langs, strict=True)) / len(texts)
+        per = {lang: sum(g == w for g, w in zip(got, langs, strict=True) if w == lang)
+               / langs.count(lang) for lang in sorted(set(langs))}
+        print(f"{backend}: accuracy {acc:.3f}, {len(texts) / secs:,.0f} posts/s; per language "
+              + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
+
+
+def bench_emscad() -> None:
+    from bench.emscad import compare
+
+    compare()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", nargs="?", default="all",
+                        choices=["all", "throughput", "coldstart", "evasion", "adversarial",
+                                 "langid", "emscad"])
+    parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", 200_000)))
+    args = parser.parse_args()
+    print(f"# scamscore benchmarks ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores)")
+    steps = {"coldstart": bench_coldstart, "langid": bench_langid, "evasion": bench_evasion,
+             "adversarial": bench_adversarial, "emscad": bench_emscad,
+             "throughput": lambda: bench_throughput(args.rows)}
+    for name, fn in steps.items():
+        if args.what in ("all", name):
+            fn()
+
+
+if __name__ == "__main__":
+    main()
