@@ -121,6 +121,8 @@ def run_batch(input_path: str, output_path: str, *, text_column: str = "text",
     in_fmt = format_of(input_path, fmt) if input_path != "-" else (fmt or "csv")
     out_fmt = output_format or (format_of(output_path, None) if output_path != "-" else
                                 ("jsonl" if in_fmt == "jsonl" else "csv"))
+    if input_path == "-" and in_fmt == "jsonl" and out_fmt != "jsonl":
+        raise TableError("JSON Lines from stdin can only be written as JSON Lines (-o x.jsonl)")
     if jobs < 1:
         jobs = os.cpu_count() or 1
     # Load and verify the model before reading any data, so a bad model fails fast.

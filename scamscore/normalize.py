@@ -5,12 +5,11 @@ to get past keyword filters. `normalise()` undoes that in a fixed order of passe
 
 1. NFKC (styled and full-width letters, ligatures)
 2. invisible characters removed (zero-width, bidi controls, soft hyphen)
-3. homoglyphs folded inside mixed-script words, towards the word's main script
-4. lower-casing
-5. accents stripped from Latin, Greek and Cyrillic letters (é→e, ё→е, й→и); typographic
-   apostrophes and dashes folded to ASCII; Arabic short vowels and tatweel dropped and
-   alef/yeh/teh-marbuta variants folded
-6. leetspeak inside words (fr33 → free, v1sa → visa, раб0та → работа)
+3. lower-casing; accents stripped from Latin, Greek and Cyrillic letters (é→e, ё→е, й→и);
+   typographic apostrophes and dashes folded to ASCII; Arabic short vowels and tatweel
+   dropped and alef/yeh/teh-marbuta variants folded
+4. leetspeak inside Latin or Cyrillic words (fr33 → free, v1sa → visa, раб0та → работа)
+5. homoglyphs folded inside mixed-script words, towards the word's main script
 7. spaced-out letters joined (g u a r a n t e e d → guaranteed)
 8. runs of 3+ identical letters collapsed to one (freeeee → fre; lexicon phrases accept it)
 
@@ -179,7 +178,7 @@ def _homoglyphs(b: _Builder, evidence: list[Span]) -> None:
                 definitive[s] = definitive.get(s, 0) + 1
         target = max(definitive, key=definitive.__getitem__) if definitive else overall
         table = for_latin if target == "latin" else _LAT_TO_CYR if target == "cyrillic" else {}
-        new = "".join(table.get(ch, ch) if _script_of(ch) != target else ch for ch in word)
+        new = "".join(table.get(ch, ch).lower() if _script_of(ch) != target else ch for ch in word)
         if new != word:
             edits.append((m.start(), m.end(), new))
             evidence.append(b.span(m.start(), m.end()))
@@ -214,7 +213,12 @@ def _leetspeak(b: _Builder) -> None:
         token = token.rstrip("$")  # "R$", "US$": a currency, not leet
         if len(token) < 2 or token.startswith("@") or not _LEET_CHARS.search(token):
             continue
-        table = _LEET_CYRILLIC if _CYRILLIC.search(token) else _LEET_LATIN
+        if _CYRILLIC.search(token):
+            table = _LEET_CYRILLIC
+        elif all(ch.isascii() for ch in token if ch.isalpha()):
+            table = _LEET_LATIN
+        else:  # Greek, Arabic, Devanagari...: digits there are digits
+            continue
         # Leading digits are a number with a unit ("18ans", "3mois", "1st") unless the word
         # also hides a digit after a letter ("3v3ry", "fr33", "v1sa"): then all of it is leet.
         first_letter = next(i for i, ch in enumerate(token) if ch.isalpha())
@@ -252,9 +256,10 @@ def normalise(text: str) -> Normalised:
     evidence: list[Span] = []
     _nfkc(b)
     _invisible(b, evidence)
-    _homoglyphs(b, evidence)
     _lower_and_fold(b)
     _leetspeak(b)
+    _homoglyphs(b, evidence)
+    _leetspeak(b)  # words that were mixed-script before folding ("aμ0" -> "au0" -> "auo")
     _spaced_letters(b, evidence)
     _stretched(b)
     return Normalised(text, b.text, b.starts, b.ends, sorted(set(evidence)))

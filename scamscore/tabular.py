@@ -116,6 +116,17 @@ def check_utf8(path: str, encoding: str, sample_bytes: int = 1 << 20) -> None:
                 "if it is a legacy export pass --encoding cp1252 (or latin-1)") from None
 
 
+def _check_columns(path: str, columns: list[str], text_column: str) -> None:
+    """The text column must exist and no output column may already be there."""
+    if text_column not in columns:
+        raise TableError(f"{path}: no column {text_column!r}; columns are: "
+                         f"{', '.join(columns[:50])} (use --text-column)")
+    clash = [c for c in ADDED_COLUMNS if c in columns]
+    if clash:
+        raise TableError(f"{path}: already has output column(s) {', '.join(clash)}; "
+                         "was it scored already?")
+
+
 class CsvReader:
     """Row-aware CSV reading (quoted newlines are fine) that reports bad rows by line number."""
 
@@ -137,13 +148,7 @@ class CsvReader:
         if not isinstance(header, list) or not header or all(not h.strip() for h in header):
             raise TableError(f"{path}: the first line is not a CSV header")
         self.columns = [h.strip("\ufeff") for h in header]
-        if text_column not in self.columns:
-            raise TableError(f"{path}: no column {text_column!r}; columns are: "
-                             f"{', '.join(self.columns)} (use --text-column)")
-        clash = [c for c in ADDED_COLUMNS if c in self.columns]
-        if clash:
-            raise TableError(f"{path}: already has output column(s) {', '.join(clash)}; "
-                             "was it scored already?")
+        _check_columns(path, self.columns, text_column)
         self.text_index = self.columns.index(text_column)
 
     def _parse(self) -> Iterator[tuple[int, list[str] | tuple[str, str], bool]]:
@@ -248,12 +253,10 @@ class JsonlReader:
         check_utf8(path, encoding)
         self.size = os.path.getsize(path) if path != "-" else 0
         self.columns, self.has_bad_lines = self._scan() if path != "-" else ([], False)
-        if path != "-" and self.columns and text_column not in self.columns:
-            raise TableError(f"{path}: no field {text_column!r} in any object; fields are: "
-                             f"{', '.join(self.columns[:30])} (use --text-column)")
-        clash = [c for c in ADDED_COLUMNS if c in self.columns]
-        if clash:
-            raise TableError(f"{path}: already has output field(s) {', '.join(clash)}")
+        if path != "-" and self.columns:
+            _check_columns(path, self.columns, text_column)
+        if self.has_bad_lines and "raw_line" not in self.columns:
+            self.columns.append("raw_line")  # bad lines are kept verbatim here
 
     def _scan(self) -> tuple[list[str], bool]:
         """First pass: the union of keys in first-seen order (for CSV/Parquet output)."""
@@ -333,12 +336,7 @@ class ParquetReader:
         except Exception as exc:  # pyarrow raises several types for a bad file
             raise TableError(f"{path}: not a readable Parquet file ({type(exc).__name__})") from None
         self.columns = list(self.schema.names)
-        if text_column not in self.columns:
-            raise TableError(f"{path}: no column {text_column!r}; columns are: "
-                             f"{', '.join(self.columns)} (use --text-column)")
-        clash = [c for c in ADDED_COLUMNS if c in self.columns]
-        if clash:
-            raise TableError(f"{path}: already has output column(s) {', '.join(clash)}")
+        _check_columns(path, self.columns, text_column)
         self.size = sum(f.stat().st_size for f in self.files)
 
     def __iter__(self) -> Iterator[Chunk]:

@@ -10,3 +10,10 @@ from scamscore.scorer import Scorer
 @pytest.fixture(scope="session")
 def scorer() -> Scorer:
     return Scorer()
+
+
+from hypothesis import settings  # noqa: E402
+
+# Property tests draw the same examples on every run: CI must not be flaky.
+settings.register_profile("deterministic", derandomize=True, deadline=None)
+settings.load_profile("deterministic")

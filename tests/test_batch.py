@@ -245,3 +245,13 @@ def test_eval_on_a_users_csv(tmp_path: Path) -> None:
     assert (tmp_path / "report" / "metrics.json").exists()
     bad = run("eval", str(tmp_path / "mine.csv"), "--text-column", "nope")
     assert bad.exit_code == 4 and "no column 'nope'" in bad.stderr
+
+
+def test_jsonl_bad_line_kept_in_csv_output(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": 1, "text": SCAM}) + "\n{broken\n")
+    result = run("batch", str(src), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 0, result.stderr
+    out = _read(tmp_path / "out.csv")
+    assert len(out) == 2 and out["raw_line"][1] == "{broken"
+    assert out["error"][1].startswith("line 2: invalid JSON")
