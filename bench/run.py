@@ -135,13 +135,15 @@ def bench_evasion() -> None:
     texts = test["text"].tolist()
     bands = [r.band for r in scorer.score_many(texts)]
     print(f"\n## Evasion: {len(texts)} scam posts of the held-out test split, each disguised")
-    print("| technique | band kept | score not lower (±2) |\n|---|---|---|")
+    print("| technique | same band | band kept or raised | score not lower (±2) |\n|---|---|---|---|")
     base = scorer.score_many(texts)
+    rank = {"low": 0, "medium": 1, "high": 2}
     for name, fn in sorted(TECHNIQUES.items()):
         results = scorer.score_many([fn(t) for t in texts])
-        kept = sum(r.band == b for r, b in zip(results, bands, strict=True)) / len(texts)
+        same = sum(r.band == b for r, b in zip(results, bands, strict=True)) / len(texts)
+        kept = sum(rank[r.band] >= rank[b] for r, b in zip(results, bands, strict=True)) / len(texts)
         held = sum(r.score >= o.score - 2 for r, o in zip(results, base, strict=True)) / len(texts)
-        print(f"| {name} | {kept:.1%} | {held:.1%} |")
+        print(f"| {name} | {same:.1%} | {kept:.1%} | {held:.1%} |")
 
 
 def bench_adversarial(megabytes: int = 5) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +31,6 @@ SIGNAL_KINDS = ("lexicon", "computed")
 # letter, mark, number, ASCII or currency sign is a space (same length, same offsets). Word
 # boundaries and gaps are then small ASCII classes: a large Unicode class repeated in every
 # phrase would make the compiled automaton explode. (re2's \b is ASCII-only, so it is not used.)
-_NOT_WORDISH = r"[^\pL\pM\pN\x00-\x7f€£₦₹₽₱]"
 _EDGE = r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f€£₦₹₽₱]"
 _GAP = r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]{0,4}"
 
@@ -233,16 +233,26 @@ def _wrap(body: str) -> str:
     return f"(?:^|{_EDGE})({body})(?:$|{_EDGE})"
 
 
-@lru_cache(maxsize=1)
-def _not_wordish() -> re2._Regexp:
-    return re2.compile(_NOT_WORDISH, _options())
+class _ViewTable(dict):
+    """str.translate table, filled on first sight of each character: keep letters, marks,
+    numbers, ASCII and currency signs; everything else becomes a space."""
+
+    def __missing__(self, codepoint: int) -> int | str:
+        ch = chr(codepoint)
+        keep = codepoint < 128 or unicodedata.category(ch)[0] in "LMN" or ch in _CURRENCY
+        self[codepoint] = codepoint if keep else " "
+        return self[codepoint]
+
+
+_CURRENCY = "€£₦₹₽₱"
+_VIEW_TABLE = _ViewTable()
 
 
 def matching_view(text: str) -> str:
     """`text` with symbols, emoji and other punctuation turned into spaces (same offsets)."""
     if text.isascii():
         return text
-    return _not_wordish().sub(" ", text)
+    return text.translate(_VIEW_TABLE)
 
 
 def _options(max_mem: int = 64 << 20) -> re2.Options:
