@@ -133,7 +133,7 @@ def _distinct_ngrams(ngrams: list[tuple[str, float]], limit: int = 4) -> list[st
     chosen: list[str] = []
     for gram, share in ngrams:
         gram = gram.strip().lstrip("~")
-        if share <= 0 or not gram or any(gram in c or c in gram for c in chosen):
+        if share <= 0 or len(gram) < 3 or any(gram in c or c in gram for c in chosen):
             continue
         chosen.append(gram)
         if len(chosen) == limit:
