@@ -32,7 +32,7 @@ def score_texts(texts: list[str], model: str | None, lang_detector: str,
         scorer = _WORKER_SCORERS[key] = Scorer(model, lang_detector, high_threshold)
     results = scorer.score_many(texts)
     return [(r.probability, r.band, r.language,
-             ";".join(s.name for s in r.signals if s.contribution > 0)) for r in results]
+             ";".join(s.name for s in r.signals)) for r in results]
 
 
 @dataclass

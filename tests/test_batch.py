@@ -255,3 +255,11 @@ def test_jsonl_bad_line_kept_in_csv_output(tmp_path: Path) -> None:
     out = _read(tmp_path / "out.csv")
     assert len(out) == 2 and out["raw_line"][1] == "{broken"
     assert out["error"][1].startswith("line 2: invalid JSON")
+
+
+def test_signals_column_lists_fired_signals_highest_first(tmp_path: Path) -> None:
+    _export(tmp_path / "in.csv", n=1)
+    run("batch", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv"))
+    names = _read(tmp_path / "o.csv")["signals"][0].split(";")
+    check = json.loads(run("check", "--json", str(GOLDEN / "alabuga_en.txt")).stdout)
+    assert names == [s["name"] for s in check["signals"]]
