@@ -197,8 +197,10 @@ def _model_card(manifest: dict[str, Any], results: dict[str, Any], ood: dict[str
         "analysts: rank and explain, never decide alone. Not for automated removal, not for "
         "judging people, not validated on private messages.", "",
         "## Training data",
-        f"{manifest['data']}. Synthetic posts written by this project (see data/README.md); "
-        f"data sha256 {manifest['data_sha256'][:16]}…, lexicons {manifest['lexicon_sha256'][:16]}….", "",
+        f"{manifest['data']}."
+        + (" The bundled corpus is synthetic: posts written by this project (data/README.md)."
+           if "bundled corpus" in manifest["data"] else "")
+        + f" Data sha256 {manifest['data_sha256'][:16]}…, lexicons {manifest['lexicon_sha256'][:16]}….", "",
         "## Evaluation", manifest["metrics"]["split"], "",
         "Bands: " + ", ".join(f"{b} ≥ {t:.3f}" for b, t in manifest["thresholds"].items())
         + f" (false-positive budgets {manifest['fp_budgets']}).", "",
