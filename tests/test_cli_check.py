@@ -154,3 +154,15 @@ def test_check_never_raises_on_arbitrary_unicode(text: str) -> None:
     result = CliRunner().invoke(cli, ["check", "--json", "-"], input=text.encode("utf-8", "surrogatepass"))
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Yurt dışında otelde çalışacak genç kızlar aranıyor, konaklama ve uçak bileti ücretsiz, WhatsApp +90 555 000 11 22", "tr"),
+    ("Kazi nzuri sana abroad, free housing and tiketi bure, girls 18-24 only, DM me sasa hivi", "sw"),
+])
+def test_unsupported_or_mixed_language_still_scored(text: str, lang: str) -> None:
+    result = run("check", "--json", "-", input=text.encode())
+    assert result.exit_code == 0
+    obj = json.loads(result.stdout)
+    assert obj["language"] == lang and 0 <= obj["probability"] <= 1
+    assert obj["signals"], "computed signals and any matching lexicon still fire"
