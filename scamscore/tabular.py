@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,6 @@ class Chunk:
     texts: list[str | None]              # text to score, None when the row has an error
     errors: list[str]                    # "" when the row was read cleanly
     bytes_read: int = 0                  # position in the input, for progress
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def format_of(path: str, given: str | None) -> str:
@@ -401,9 +400,7 @@ class TableWriter:
     def write(self, rows: list[Any], added: list[list[Any]]) -> None:
         if self.fmt == "csv":
             for row, extra in zip(rows, added, strict=True):
-                values = list(row.values()) if isinstance(row, dict) else row
-                if isinstance(row, dict):
-                    values = [_cell(row.get(c)) for c in self.columns]
+                values = [_cell(row.get(c)) for c in self.columns] if isinstance(row, dict) else row
                 self._csv.writerow(values + extra)
         elif self.fmt == "jsonl":
             for row, extra in zip(rows, added, strict=True):
