@@ -132,7 +132,7 @@ def _distinct_ngrams(ngrams: list[tuple[str, float]], limit: int = 4) -> list[st
     """The strongest positive n-grams, stripped, skipping ones inside an already chosen one."""
     chosen: list[str] = []
     for gram, share in ngrams:
-        gram = gram.strip().lstrip("~")
+        gram = gram.strip()
         if share <= 0 or len(gram) < 3 or any(gram in c or c in gram for c in chosen):
             continue
         chosen.append(gram)

@@ -7,7 +7,6 @@ texts or `Analysis` objects, so a post is normalised and matched once when scori
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +24,11 @@ from scamscore.lexicon import (
     lexicon_fingerprint,
     load_catalogue,
     load_lexicons,
+    signal_signs,
 )
 from scamscore.normalize import Normalised, Span, normalise
 
 MAX_CHARS = 20_000
-_WORDS = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,7 @@ class SignalExtractor(TransformerMixin, BaseEstimator):
             lexicons = {k: v for k, v in lexicons.items() if k in self.languages}
         self.signal_names_ = [s.name for s in catalogue.values() if s.enabled]
         self.descriptions_ = {s.name: s.describe for s in catalogue.values()}
-        self.directions_ = [1 if s.direction == "raises" else -1
-                            for s in catalogue.values() if s.enabled]
+        self.directions_ = signal_signs(catalogue)
         self.languages_ = sorted(lexicons)
         self.lexicon_sha256_ = lexicon_fingerprint(lexicons)
         self.matcher_ = LexiconMatcher.from_lexicons(lexicons)
@@ -152,41 +150,19 @@ class WordingVectorizer(TransformerMixin, BaseEstimator):
     Hashing keeps the model small and quick to load (no vocabulary to unpickle).
     """
 
-    def __init__(self, n_features: int = 2**18, ngram_range: tuple[int, int] = (2, 4),
-                 word_ngram_range: tuple[int, int] | None = None) -> None:
+    def __init__(self, n_features: int = 2**18, ngram_range: tuple[int, int] = (2, 4)) -> None:
         self.n_features = n_features
         self.ngram_range = ngram_range
-        self.word_ngram_range = word_ngram_range
 
     def _hasher(self) -> HashingVectorizer:
         return HashingVectorizer(
-            analyzer=self._analyze,
+            analyzer="char_wb",
+            ngram_range=tuple(self.ngram_range),
             n_features=self.n_features,
             alternate_sign=False,
             lowercase=False,
             norm=None,
         )
-
-    def _analyze(self, text: str) -> list[str]:
-        """Character n-grams within words, plus word n-grams (marked with a leading '~')."""
-        grams = self._char_analyzer()(text)
-        if self.word_ngram_range:
-            words = _WORDS.findall(text)
-            lo, hi = self.word_ngram_range
-            for n in range(lo, hi + 1):
-                grams += ["~" + " ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-        return grams
-
-    def _char_analyzer(self):
-        if getattr(self, "_char", None) is None:
-            self._char = HashingVectorizer(analyzer="char_wb", ngram_range=tuple(self.ngram_range),
-                                           lowercase=False).build_analyzer()
-        return self._char
-
-    def __getstate__(self) -> dict:
-        state = super().__getstate__()
-        state.pop("_char", None)
-        return state
 
     def fit(self, X: Iterable[str | Analysis], y: object = None) -> WordingVectorizer:
         counts = self._hasher().transform([_as_text(x) for x in X])

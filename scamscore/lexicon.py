@@ -31,7 +31,8 @@ SIGNAL_KINDS = ("lexicon", "computed")
 # letter, mark, number, ASCII or currency sign is a space (same length, same offsets). Word
 # boundaries and gaps are then small ASCII classes: a large Unicode class repeated in every
 # phrase would make the compiled automaton explode. (re2's \b is ASCII-only, so it is not used.)
-_EDGE = r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f€£₦₹₽₱]"
+_CURRENCY = "€£₦₹₽₱"
+_EDGE = rf"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f{_CURRENCY}]"
 _GAP = r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]{0,4}"
 
 
@@ -98,6 +99,11 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, SignalSpec]:
             bool(spec.get("enabled", True)), spec.get("direction", "raises"),
         )
     return catalogue
+
+
+def signal_signs(catalogue: dict[str, SignalSpec]) -> list[int]:
+    """+1 / -1 per enabled signal, in catalogue order: the side of zero its weight must keep."""
+    return [1 if s.direction == "raises" else -1 for s in catalogue.values() if s.enabled]
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -244,7 +250,6 @@ class _ViewTable(dict):
         return self[codepoint]
 
 
-_CURRENCY = "€£₦₹₽₱"
 _VIEW_TABLE = _ViewTable()
 
 

@@ -21,6 +21,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from scamscore.features import SignalExtractor, WordingVectorizer
+from scamscore.lexicon import load_catalogue, signal_signs
 
 
 def _fit_signed_logistic(X, y: np.ndarray, C: float, signs: Sequence[int],
@@ -123,12 +124,11 @@ class CalibratedLinearClassifier(ClassifierMixin, BaseEstimator):
 def build_pipeline(C: float = 1.0, ngram_range: tuple[int, int] = (2, 4),
                    n_features: int = 2**18, random_state: int = 0) -> Pipeline:
     """Signals + wording -> calibrated, sign-constrained linear classifier."""
-    signals = SignalExtractor().fit()
     return Pipeline([
         ("features", FeatureUnion([
             ("signals", SignalExtractor()),
             ("wording", WordingVectorizer(n_features=n_features, ngram_range=ngram_range)),
         ])),
-        ("classifier", CalibratedLinearClassifier(C=C, signs=tuple(signals.directions_),
+        ("classifier", CalibratedLinearClassifier(C=C, signs=tuple(signal_signs(load_catalogue())),
                                                   random_state=random_state)),
     ])

@@ -8,8 +8,8 @@ to get past keyword filters. `normalise()` undoes that in a fixed order of passe
 3. lower-casing; accents stripped from Latin, Greek and Cyrillic letters (é→e, ё→е, й→и);
    typographic apostrophes and dashes folded to ASCII; Arabic short vowels and tatweel
    dropped and alef/yeh/teh-marbuta variants folded
-4. leetspeak inside Latin or Cyrillic words (fr33 → free, v1sa → visa, раб0та → работа)
-5. homoglyphs folded inside mixed-script words, towards the word's main script
+4. homoglyphs folded inside mixed-script words, towards the word's main script
+5. leetspeak inside Latin or Cyrillic words (fr33 → free, v1sa → visa, раб0та → работа)
 7. spaced-out letters joined (g u a r a n t e e d → guaranteed)
 8. runs of 3+ identical letters collapsed to one (freeeee → fre; lexicon phrases accept it)
 
@@ -35,7 +35,7 @@ _LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _GREEK = re.compile(r"[\u0370-\u03ff]")
 _MIXED_HINT = re.compile(
-    r"[a-zA-Z\u00c0-\u024f][\u0370-\u04ff]|[\u0370-\u04ff][a-zA-Z\u00c0-\u024f]"
+    r"[a-zA-Z\u00c0-\u024f][0-9]*[\u0370-\u04ff]|[\u0370-\u04ff][0-9]*[a-zA-Z\u00c0-\u024f]"
 )
 _LEET_TOKEN = re.compile(r"(?<![\w@$])[\w@$]*[^\W\d_][\w@$]*(?![\w@$])")
 _LEET_CHARS = re.compile(r"[0134578@$]")
@@ -221,7 +221,9 @@ def _leetspeak(b: _Builder) -> None:
             continue
         # Leading digits are a number with a unit ("18ans", "3mois", "1st") unless the word
         # also hides a digit after a letter ("3v3ry", "fr33", "v1sa"): then all of it is leet.
-        first_letter = next(i for i, ch in enumerate(token) if ch.isalpha())
+        first_letter = next((i for i, ch in enumerate(token) if ch.isalpha()), None)
+        if first_letter is None:  # \w "letters" that are not alphabetic, e.g. numerals
+            continue
         tail = token[first_letter:]
         if not _LEET_CHARS.search(tail):
             continue
@@ -257,9 +259,8 @@ def normalise(text: str) -> Normalised:
     _nfkc(b)
     _invisible(b, evidence)
     _lower_and_fold(b)
-    _leetspeak(b)
     _homoglyphs(b, evidence)
-    _leetspeak(b)  # words that were mixed-script before folding ("aμ0" -> "au0" -> "auo")
+    _leetspeak(b)
     _spaced_letters(b, evidence)
     _stretched(b)
     return Normalised(text, b.text, b.starts, b.ends, sorted(set(evidence)))

@@ -21,6 +21,8 @@ CASES = [
     ("frее", "free", ["frее"]),                     # Cyrillic е inside a Latin word
     ("Рaбота", "работа", ["Рaбота"]),               # Latin a inside a Cyrillic word
     ("раб0та", "работа", []),
+    ("v1sа", "visa", ["v1sа"]),                     # Cyrillic а and a leet digit in one word
+    ("fr3е", "free", ["fr3е"]),
     ("free\u200bhousing", "freehousing", ["e\u200bh"]),
     ("Promoção GRÁTIS", "promocao gratis", []),
     ("жильё", "жилье", []),
@@ -64,3 +66,7 @@ def test_span_map_is_consistent(text: str) -> None:
 def test_normalise_is_idempotent(text: str) -> None:
     once = normalise(text).text
     assert normalise(once).text == once
+
+
+def test_numeral_that_is_not_a_letter_does_not_break_leetspeak() -> None:
+    assert normalise("0\U00011fc0").text == "0\U00011fc0"
