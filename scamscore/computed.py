@@ -154,10 +154,11 @@ def emoji_density(text: str, norm: Normalised) -> Computed | None:
 
 @register("CAPS_DENSITY")
 def caps_density(text: str, norm: Normalised) -> Computed | None:
-    cased = [c for c in text if c.isupper() or c.islower()]
-    if len(cased) < 20:
+    upper = sum(map(str.isupper, text))
+    cased = upper + sum(map(str.islower, text))
+    if cased < 20:
         return None
-    ratio = sum(c.isupper() for c in cased) / len(cased)
+    ratio = upper / cased
     if ratio < 0.3:
         return None
     return Computed(round(ratio, 6))

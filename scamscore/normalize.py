@@ -37,7 +37,8 @@ _GREEK = re.compile(r"[\u0370-\u03ff]")
 _MIXED_HINT = re.compile(
     r"[a-zA-Z\u00c0-\u024f][0-9]*[\u0370-\u04ff]|[\u0370-\u04ff][0-9]*[a-zA-Z\u00c0-\u024f]"
 )
-_LEET_TOKEN = re.compile(r"(?<![\w@$])[\w@$]*[^\W\d_][\w@$]*(?![\w@$])")
+# a whole run of word characters (and @ $) that contains a leetspeak character
+_LEET_TOKEN = re.compile(r"(?<![\w@$])[\w@$]*[0134578@$][\w@$]*(?![\w@$])")
 _LEET_CHARS = re.compile(r"[0134578@$]")
 _SEP = r"[ .\-_*|/·•,~+:\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\ufe0f]{1,3}"
 _SPACED = re.compile(rf"(?<!\w)(?:[^\W\d_]{_SEP}){{3,}}[^\W\d_](?!\w)")
@@ -129,6 +130,13 @@ def _accent_table() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str | int]:
+    """Accents, typographic punctuation and Arabic letter variants in one table (their keys
+    and values are disjoint, so one pass equals the three in turn)."""
+    return {**_accent_table(), **_PUNCT_FOLD, **_ARABIC_FOLD}
+
+
 def _nfkc(b: _Builder) -> None:
     if unicodedata.is_normalized("NFKC", b.text):
         return
@@ -193,7 +201,7 @@ def _lower_and_fold(b: _Builder) -> None:
     b.text = lowered
     if b.text.isascii():
         return
-    b.text = b.text.translate(_accent_table()).translate(_PUNCT_FOLD).translate(_ARABIC_FOLD)
+    b.text = b.text.translate(_fold_table())
     if _ARABIC_MARKS.search(b.text):
         b.apply([(m.start(), m.end(), "") for m in _ARABIC_MARKS.finditer(b.text)])
     if _COMBINING.search(b.text):
@@ -208,7 +216,7 @@ def _leetspeak(b: _Builder) -> None:
     edits = []
     for m in _LEET_TOKEN.finditer(b.text):
         token = m.group()
-        if not _LEET_CHARS.search(token):
+        if token.isdigit():  # a number, not a word
             continue
         token = token.rstrip("$")  # "R$", "US$": a currency, not leet
         if len(token) < 2 or token.startswith("@") or not _LEET_CHARS.search(token):
