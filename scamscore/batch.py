@@ -30,9 +30,7 @@ def score_texts(texts: list[str], model: str | None, lang_detector: str,
     scorer = _WORKER_SCORERS.get(key)
     if scorer is None:
         scorer = _WORKER_SCORERS[key] = Scorer(model, lang_detector, high_threshold)
-    results = scorer.score_many(texts)
-    return [(r.probability, r.band, r.language,
-             ";".join(s.name for s in r.signals)) for r in results]
+    return scorer.score_rows(texts)
 
 
 @dataclass

@@ -10,7 +10,13 @@ Bulgarian. Text too short to tell gets "und".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
+
+import numpy as np
+from scipy import sparse
+
+from scamscore.ngrams import count_keys
 
 SUPPORTED = ("en", "es", "fr", "pt", "ru", "sw", "ar", "hi")
 # Languages we report but have no lexicon for: neighbours of the supported ones and the
@@ -23,6 +29,9 @@ REPORTED = (
 BACKENDS = ("py3langid", "langdetect")
 UNDETERMINED = "und"
 MIN_LETTERS = 8
+# Batches of at least this many posts are counted in numpy, smaller ones byte by byte.
+BATCH_MIN_POSTS = 8
+_BATCH_BYTES = 1 << 18
 
 _NOISE = re.compile(
     r"https?://\S+|www\.\S+|\S+@\S+|@\w+|#|\d+|[\U0001F000-\U0001FAFF\u2600-\u27BF]"
@@ -52,20 +61,147 @@ def _langdetect():
     return detect
 
 
+def _prepare(text: str) -> bytes | None:
+    """The bytes py3langid reads for a post, or None when it is too short to tell."""
+    cleaned = _clean(text[:4000])
+    if sum(map(str.isalpha, cleaned)) < MIN_LETTERS:
+        return None
+    return _py3langid()._encode(cleaned)
+
+
+@lru_cache(maxsize=1)
+def _table() -> np.ndarray:
+    return np.ascontiguousarray(_py3langid().nb_ptc, dtype=np.float32)
+
+
+def _decide(counted: list[tuple[np.ndarray, np.ndarray]], n_bytes: list[int]) -> list[str]:
+    """py3langid's naive-Bayes decision for each post from its feature counts.
+
+    Each row of the sparse product is summed on its own, in feature order, so a post gets
+    the same language alone (`check`) as in a batch.
+    """
+    identifier = _py3langid()
+    classes = identifier.nb_classes
+    lengths = [len(f) for f, _ in counted]
+    indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    indices = np.concatenate([f for f, _ in counted] or [np.zeros(0, np.intp)])
+    values = np.log1p(np.concatenate([c for _, c in counted] or [np.zeros(0)]).astype(np.float32))
+    table = _table()
+    counts = sparse.csr_matrix((values, indices, indptr), shape=(len(counted), table.shape[0]))
+    scores = np.asarray(counts @ table, dtype=np.float32) + identifier.nb_pc.astype(np.float32)
+    scores *= (1.0 / np.sqrt(np.maximum(np.asarray(n_bytes, dtype=np.float32), 1)))[:, None]
+    np.exp(scores - scores.max(axis=1, keepdims=True), out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    for i, j in identifier._alias_pairs:
+        scores[:, i] += scores[:, j]
+        scores[:, j] = 0.0
+    best = scores.argmax(axis=1)
+    # a post without any feature gets py3langid's answer for featureless input
+    return [str(classes[0] if not n else classes[k]) for n, k in zip(lengths, best.tolist(), strict=True)]
+
+
+def _walk_counts(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Feature counts of one post by walking py3langid's automaton byte by byte."""
+    from py3langid.langid import visit_counts
+
+    identifier = _py3langid()
+    visits = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, data)
+    if not visits:
+        return np.zeros(0, np.intp), np.zeros(0, np.int64)
+    features = np.array(sorted(visits), dtype=np.intp)
+    return features, np.array([visits[f] for f in features.tolist()], dtype=np.int64)
+
+
 def detect_language(text: str, backend: str = "py3langid") -> str:
     """ISO 639-1 code of the post's main language, or "und" when it cannot be told."""
+    return detect_languages([text], backend)[0]
+
+
+def detect_languages(texts: Sequence[str], backend: str = "py3langid") -> list[str]:
+    """`detect_language` for many posts; the automaton is read in numpy for large batches."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown language detector {backend!r}; choose from {BACKENDS}")
-    cleaned = _clean(text[:4000])
-    if sum(ch.isalpha() for ch in cleaned) < MIN_LETTERS:
-        return UNDETERMINED
-    if backend == "py3langid":
-        lang, _ = _py3langid().classify(cleaned)
-        return str(lang)
+    if backend == "langdetect":
+        return [_langdetect_one(t) for t in texts]
+    prepared = [_prepare(t) for t in texts]
+    datas = [d for d in prepared if d is not None]
+    if len(datas) >= BATCH_MIN_POSTS:
+        counted = _automaton().counts(datas)
+    else:
+        counted = [_walk_counts(d) for d in datas]
+    decided = iter(_decide(counted, [len(d) for d in datas]) if datas else [])
+    return [UNDETERMINED if data is None else next(decided) for data in prepared]
+
+
+def _langdetect_one(text: str) -> str:
     from langdetect.lang_detect_exception import LangDetectException
 
+    cleaned = _clean(text[:4000])
+    if sum(map(str.isalpha, cleaned)) < MIN_LETTERS:
+        return UNDETERMINED
     try:
         lang = _langdetect()(cleaned)
     except LangDetectException:
         return UNDETERMINED
     return lang.split("-")[0]
+
+
+class _Automaton:
+    """py3langid's automaton run over a whole batch of posts at once, in numpy.
+
+    It is an Aho-Corasick automaton over byte n-grams: after reading byte i it is in the
+    state of the longest suffix of the bytes so far that is a node of its keyword trie.
+    No node is deeper than `WINDOW` bytes, so that state is also where the automaton ends
+    after reading only the last `WINDOW` bytes from the start state: every position is
+    found with `WINDOW` vectorised steps instead of a walk through the whole post.
+    """
+
+    WINDOW = 6  # the deepest trie node of py3langid's model (tests check it)
+
+    def __init__(self, identifier) -> None:
+        self.moves = np.frombuffer(identifier.tk_nextmove, dtype=np.uint32)
+        self.rowbase = np.asarray(identifier.tk_row, dtype=np.int64) << 8
+        self.output = np.asarray(identifier.tk_output, dtype=np.int64)
+        self.n_features = int(self.output.max()) + 1
+
+    def counts(self, datas: Sequence[bytes]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(sorted feature ids, their counts) of each post, as `_walk_counts` gives them."""
+        out: list[tuple[np.ndarray, np.ndarray]] = []
+        batch: list[bytes] = []
+        size = 0
+        for data in datas:
+            batch.append(data)
+            size += len(data)
+            if size >= _BATCH_BYTES:
+                out += self._batch_counts(batch)
+                batch, size = [], 0
+        if batch:
+            out += self._batch_counts(batch)
+        return out
+
+    def _batch_counts(self, datas: list[bytes]) -> list[tuple[np.ndarray, np.ndarray]]:
+        lengths = np.fromiter(map(len, datas), dtype=np.int64, count=len(datas))
+        codes = np.frombuffer(b"".join(datas), dtype=np.uint8).astype(np.int64)
+        post = np.repeat(np.arange(len(datas)), lengths)
+        position = np.arange(len(codes))
+        post_start = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        state = np.zeros(len(codes), dtype=np.int64)
+        for back in range(self.WINDOW - 1, -1, -1):
+            # feed each position's byte `back` places earlier (if inside its own post)
+            source = position - back
+            inside = source >= post_start
+            step = self.moves[self.rowbase[state] + codes[np.maximum(source, 0)]]
+            state = np.where(inside, step, state)
+        feature = self.output[state]
+        hit = feature >= 0
+        key_type = np.uint32 if len(datas) * self.n_features < 2**32 else np.int64
+        pairs, counts = count_keys((post[hit] * self.n_features + feature[hit]).astype(key_type))
+        owner, features = np.divmod(pairs.astype(np.int64), self.n_features)
+        bounds = np.searchsorted(owner, np.arange(len(datas) + 1))
+        return [(features[a:b].astype(np.intp), counts[a:b])
+                for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+
+
+@lru_cache(maxsize=1)
+def _automaton() -> _Automaton:
+    return _Automaton(_py3langid())

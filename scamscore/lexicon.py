@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -326,23 +327,33 @@ class LexiconMatcher:
             self._compiled[key] = re2.compile(self.regexes[key], _options(self.regex_memory))
         return self._compiled[key]
 
-    def match(self, text: str) -> dict[str, list[tuple[str, int, int]]]:
-        """Signal name -> [(language, start, end)] spans in `text` (normalised)."""
+    def _fired_keys(self, data: bytes) -> Iterator[tuple[str, str]]:
         if self._sets is None:
             self._sets = self._compile_sets()
+        for searcher, keys in self._sets:
+            for index in sorted(searcher.Match(data) or ()):
+                yield keys[index]
+
+    def fired(self, text: str) -> dict[str, list[str]]:
+        """Signal name -> languages whose lexicon fired it in `text` (normalised); no spans."""
+        found: dict[str, list[str]] = {}
+        for lang, name in self._fired_keys(matching_view(text).encode("utf-8")):
+            found.setdefault(name, []).append(lang)
+        return found
+
+    def match(self, text: str) -> dict[str, list[tuple[str, int, int]]]:
+        """Signal name -> [(language, start, end)] spans in `text` (normalised)."""
         view = matching_view(text)
         data = view.encode("utf-8")
         to_char = _byte_to_char(view, data)
         found: dict[str, list[tuple[str, int, int]]] = {}
-        for searcher, keys in self._sets:
-            for index in sorted(searcher.Match(data) or ()):
-                lang, name = keys[index]
-                spans = found.setdefault(name, [])
-                for m in self._regex(keys[index]).finditer(data):
-                    start, end = m.span(1)
-                    spans.append((lang, to_char(start), to_char(end)))
-                    if len(spans) >= self.max_spans:
-                        break
+        for lang, name in self._fired_keys(data):
+            spans = found.setdefault(name, [])
+            for m in self._regex((lang, name)).finditer(data):
+                start, end = m.span(1)
+                spans.append((lang, to_char(start), to_char(end)))
+                if len(spans) >= self.max_spans:
+                    break
         return found
 
 

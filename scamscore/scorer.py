@@ -11,7 +11,7 @@ import numpy as np
 from scamscore.artifact import load_model
 from scamscore.explain import Evidence, Result, SignalContribution, band_for
 from scamscore.features import Analysis
-from scamscore.language import detect_language
+from scamscore.language import detect_languages
 
 
 class Scorer:
@@ -42,21 +42,52 @@ class Scorer:
     def analyse(self, text: str) -> Analysis:
         return self.extractor.analyse(text)
 
+    def _parts(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray]:
+        """Per post: each signal's contribution, and the wording term, to the logit."""
+        X = self.features.transform(analyses).tocsr()
+        signal_part = X[:, : self.n_signals].toarray() * self.coef[: self.n_signals]
+        wording_part = np.asarray(X[:, self.n_signals :] @ self.coef[self.n_signals :]).ravel()
+        return signal_part, wording_part
+
+    def _probability(self, signal_part: np.ndarray, wording: float) -> float:
+        logit = self.intercept + wording + float(signal_part.sum())
+        if logit >= 0:
+            return 1.0 / (1.0 + math.exp(-logit))
+        return math.exp(logit) / (1.0 + math.exp(logit))
+
+    def score_rows(self, texts: Sequence[str]) -> list[tuple[float, str, str, str]]:
+        """(probability, band, language, fired signals by contribution) for a chunk of posts.
+
+        The batch path: no evidence spans and no explanation objects, but the same
+        probabilities, bands, languages and signal order as `score_many`.
+        """
+        analyses = [self.extractor.analyse(t, evidence=False) for t in texts]
+        signal_part, wording_part = self._parts(analyses)
+        languages = detect_languages(texts, self.lang_detector)
+        index = self.extractor._index
+        rows = []
+        for i, analysis in enumerate(analyses):
+            probability = self._probability(signal_part[i], float(wording_part[i]))
+            fired = sorted(analysis.hits, key=lambda n: (-signal_part[i, index[n]], n))
+            rows.append((probability, band_for(probability, self.thresholds), languages[i],
+                         ";".join(fired)))
+        return rows
+
     def score_many(self, texts: Sequence[str], sources: Sequence[str] | None = None,
                    langs: Sequence[str | None] | None = None, explain_wording: bool = False
                    ) -> list[Result]:
         """Score a chunk of posts; each result's parts sum to its logit."""
         analyses = [self.extractor.analyse(t) for t in texts]
-        X = self.features.transform(analyses).tocsr()
-        signal_part = X[:, : self.n_signals].toarray() * self.coef[: self.n_signals]
-        wording_part = np.asarray(X[:, self.n_signals :] @ self.coef[self.n_signals :]).ravel()
+        signal_part, wording_part = self._parts(analyses)
+        given_langs = list(langs) if langs is not None else [None] * len(texts)
+        to_detect = [i for i, lang in enumerate(given_langs) if not lang]
+        detected = dict(zip(to_detect, detect_languages([texts[i] for i in to_detect],
+                                                        self.lang_detector), strict=True))
         results = []
         for i, analysis in enumerate(analyses):
-            given = langs[i] if langs is not None else None
-            language = given or detect_language(texts[i], self.lang_detector)
-            logit = self.intercept + wording_part[i] + float(signal_part[i].sum())
-            probability = 1.0 / (1.0 + math.exp(-logit)) if logit >= 0 else \
-                math.exp(logit) / (1.0 + math.exp(logit))
+            given = given_langs[i]
+            language = given or detected[i]
+            probability = self._probability(signal_part[i], float(wording_part[i]))
             signals = []
             for name, hit in analysis.hits.items():
                 j = self.extractor._index[name]

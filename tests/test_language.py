@@ -41,3 +41,71 @@ def test_langdetect_is_deterministic_across_processes() -> None:
     outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               check=True).stdout for _ in range(3)}
     assert len(outputs) == 1
+
+
+def _trie_depth() -> int:
+    """Depth of py3langid's keyword trie, found breadth first over its automaton."""
+    import numpy as np
+
+    from scamscore.language import _py3langid
+
+    identifier = _py3langid()
+    moves = np.frombuffer(identifier.tk_nextmove, dtype=np.uint32)
+    rowbase = np.asarray(identifier.tk_row, dtype=np.int64) << 8
+    seen = np.zeros(len(rowbase), dtype=bool)
+    seen[0] = True
+    frontier, depth = np.zeros(1, dtype=np.int64), 0
+    while True:
+        targets = np.unique(moves[(rowbase[frontier][:, None] + np.arange(256)).ravel()])
+        frontier = targets[~seen[targets]].astype(np.int64)
+        if not len(frontier):
+            return depth
+        seen[frontier] = True
+        depth += 1
+
+
+def test_the_window_covers_the_deepest_trie_node() -> None:
+    from scamscore.language import _Automaton
+
+    assert _trie_depth() <= _Automaton.WINDOW
+
+
+def _mixed_texts() -> list[str]:
+    import random
+
+    from scamscore.dataset import load_corpus
+
+    rng = random.Random(0)
+    alphabet = "abcdeñé ДЖжа日本😀\u0627\u0644\u0915\u093f 0123\n.,!?"
+    texts = load_corpus()["text"].tolist()[::4]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 200))) for _ in range(300)]
+    return texts + list(SAMPLES.values())
+
+
+def test_batch_counts_equal_the_automaton_walk(monkeypatch) -> None:
+    from scamscore import language
+
+    monkeypatch.setattr(language, "_BATCH_BYTES", 4000)  # posts straddle numpy batches
+    datas = [d for d in map(language._prepare, _mixed_texts()) if d is not None]
+    for data, (features, counts) in zip(datas, language._automaton().counts(datas), strict=True):
+        walked_features, walked_counts = language._walk_counts(data)
+        assert features.tolist() == walked_features.tolist()
+        assert counts.tolist() == walked_counts.tolist()
+
+
+def test_a_post_gets_the_same_language_alone_and_in_a_batch() -> None:
+    from scamscore.language import BATCH_MIN_POSTS, detect_languages
+
+    texts = _mixed_texts()
+    assert len(texts) >= BATCH_MIN_POSTS
+    assert detect_languages(texts) == [detect_language(t) for t in texts]
+
+
+def test_agrees_with_py3langid_classify() -> None:
+    from scamscore.language import _clean, _prepare, _py3langid
+
+    texts = [t for t in _mixed_texts() if _prepare(t) is not None]
+    ours = [detect_language(t) for t in texts]
+    theirs = [_py3langid().classify(_clean(t[:4000]))[0] for t in texts]
+    agree = sum(a == b for a, b in zip(ours, theirs, strict=True))
+    assert agree >= 0.999 * len(texts)

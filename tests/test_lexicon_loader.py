@@ -54,3 +54,19 @@ def test_catalogue_names_are_upper_snake(tmp_path: Path) -> None:
     path = _write(tmp_path, "fooBar:\n  kind: lexicon\n  describe: x\n  authority: y\n", "signals.yaml")
     with pytest.raises(LexiconError, match="UPPER_SNAKE"):
         load_catalogue(path)
+
+
+def test_fired_names_the_signals_match_finds() -> None:
+    """`fired` (batch: set match only) and `match` (with spans) agree on what fired."""
+    from scamscore.dataset import load_corpus
+    from scamscore.features import SignalExtractor
+    from scamscore.normalize import normalise
+
+    matcher = SignalExtractor().fit().matcher_
+    for text in load_corpus()["text"].tolist()[::5]:
+        norm = normalise(text).text
+        spans = matcher.match(norm)
+        fired = matcher.fired(norm)
+        assert set(fired) == set(spans)
+        for name, langs in fired.items():
+            assert sorted(set(langs)) == sorted({lang for lang, _, _ in spans[name]})

@@ -61,3 +61,18 @@ def test_scorer_agrees_with_the_pipeline(scorer) -> None:
     expected = scorer.pipeline.predict_proba(POSTS)[:, 1]
     got = [r.probability for r in scorer.score_many(POSTS)]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_batch_rows_equal_full_explanations(scorer) -> None:
+    """The lean batch path (no evidence) gives the same scores, bands, languages and signal
+    order as the explained path `check` uses."""
+    from scamscore.dataset import load_corpus
+
+    texts = load_corpus()["text"].tolist()[::9] + POSTS
+    rows = scorer.score_rows(texts)
+    for text, (probability, band, language, signals) in zip(texts, rows, strict=True):
+        result = scorer.score(text, explain_wording=False)
+        assert probability == result.probability
+        assert band == result.band
+        assert language == result.language
+        assert signals == ";".join(s.name for s in result.signals)

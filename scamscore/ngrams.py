@@ -1,0 +1,124 @@
+"""Hashed character n-grams inside word boundaries, for many posts at once, in numpy.
+
+The n-grams are scikit-learn's `char_wb` ones (each whitespace-separated word padded with a
+space on both sides, n-grams taken inside each padded word; an n-gram longer than the padded
+word is not taken, where scikit-learn would take the whole word once), but they are hashed in numpy
+over a whole chunk of posts instead of one Python string per n-gram: that was the largest
+cost of scoring a post. `bucket()` computes the same hash for one n-gram in Python, for
+explanations.
+
+The posts of a chunk are laid end to end as " w1  w2 " + " " + " w3 " ...: every window that
+crosses a word or post boundary contains two adjacent spaces, and only those windows are
+dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+from scipy import sparse
+
+_MASK = (1 << 64) - 1
+_SEED = 0x9E3779B97F4A7C15
+_PRIME = 0x100000001B3
+_MIX = 0xFF51AFD7ED558CCD
+_SPACE = 32
+_BATCH_CHARS = 1 << 18  # characters hashed per numpy pass: bounds the temporary arrays
+_BATCH_POSTS = 4096
+
+
+def padded(text: str) -> str:
+    """The text as char_wb sees it: words padded with one space each side ("" if no words)."""
+    words = text.split()
+    return f" {'  '.join(words)} " if words else ""
+
+
+def char_ngrams(text: str, ngram_range: tuple[int, int]) -> Iterator[str]:
+    """Every char_wb n-gram of `text`, with repeats (the reference the numpy path follows)."""
+    lo, hi = ngram_range
+    for word in text.split():
+        word = f" {word} "
+        for n in range(lo, hi + 1):
+            if n > len(word):
+                break
+            for i in range(len(word) - n + 1):
+                yield word[i : i + n]
+
+
+def _mix(h: int) -> int:
+    h ^= h >> 33
+    h = (h * _MIX) & _MASK
+    return h ^ (h >> 29)
+
+
+def bucket(gram: str, n_features: int) -> int:
+    """The column `hashed_counts` puts `gram` in."""
+    h = _SEED
+    for ch in gram:
+        h = (h * _PRIME + ord(ch) + 1) & _MASK
+    return _mix(h) % n_features
+
+
+def _hash_windows(codes: np.ndarray, lo: int, hi: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(n, hash of the n-gram starting at each position) for n in lo..hi."""
+    prime = np.uint64(_PRIME)
+    h = np.full(len(codes), np.uint64(_SEED), dtype=np.uint64) * prime + codes
+    for n in range(1, hi + 1):
+        if n > 1:
+            h = h[:-1] * prime + codes[n - 1 :]
+        if n >= lo:
+            mixed = h ^ (h >> np.uint64(33))
+            mixed *= np.uint64(_MIX)
+            mixed ^= mixed >> np.uint64(29)
+            yield n, mixed
+
+
+def _batch_counts(texts: Sequence[str], ngram_range: tuple[int, int],
+                  n_features: int) -> sparse.csr_matrix:
+    pieces = [padded(t) for t in texts]
+    lengths = np.fromiter((len(p) + 1 for p in pieces), dtype=np.int64, count=len(pieces))
+    big = " ".join(pieces) + " "
+    codes = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + 1
+    # double[k]: positions k and k+1 are both spaces; a window may not contain such a pair
+    space = codes == _SPACE + 1
+    double = np.concatenate(([0], np.cumsum(space[:-1] & space[1:], dtype=np.int64)))
+    # one sortable key per n-gram occurrence: post * n_features + column
+    key_type = np.uint32 if len(texts) * n_features < 2**32 else np.uint64
+    post = np.repeat(np.arange(len(texts), dtype=key_type), lengths) * key_type(n_features)
+    keys = []
+    for n, hashed in _hash_windows(codes, *ngram_range):
+        valid = np.flatnonzero(double[n - 1 : n - 1 + len(hashed)] == double[: len(hashed)])
+        keys.append(post[valid] + (hashed[valid] % np.uint64(n_features)).astype(key_type))
+    unique, counts = count_keys(np.concatenate(keys))
+    rows, columns = unique // key_type(n_features), unique % key_type(n_features)
+    indptr = np.searchsorted(rows, np.arange(len(texts) + 1), side="left")
+    return sparse.csr_matrix((counts.astype(np.float64), columns.astype(np.int32), indptr),
+                             shape=(len(texts), n_features))
+
+
+def count_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys, sorted, and how often each occurs (np.unique, without its copies)."""
+    key = np.sort(keys)
+    if not len(key):
+        return key, np.zeros(0, dtype=np.int64)
+    first = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    return key[first], np.diff(np.append(first, len(key)))
+
+
+def hashed_counts(texts: Sequence[str], ngram_range: tuple[int, int] = (2, 4),
+                  n_features: int = 2**18) -> sparse.csr_matrix:
+    """Counts of each post's char_wb n-grams, hashed into `n_features` columns."""
+    lo, hi = ngram_range
+    if not 1 <= lo <= hi:
+        raise ValueError(f"bad ngram_range {ngram_range!r}")
+    blocks, batch, size = [], [], 0
+    for text in texts:
+        batch.append(text)
+        size += len(text)
+        if size >= _BATCH_CHARS or len(batch) >= _BATCH_POSTS:
+            blocks.append(_batch_counts(batch, (lo, hi), n_features))
+            batch, size = [], 0
+    if batch or not blocks:
+        blocks.append(_batch_counts(batch, (lo, hi), n_features))
+    return blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr")

@@ -1,0 +1,68 @@
+"""The numpy n-gram hasher counts exactly the char_wb n-grams, whatever the batch."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from scamscore import ngrams
+from scamscore.dataset import load_corpus
+from scamscore.ngrams import bucket, char_ngrams, hashed_counts
+
+N_FEATURES = 2**18
+texty = st.text(alphabet=st.sampled_from(list("ab c\n\t  éд日😀-'")), max_size=60)
+
+
+def _expected_row(text: str, ngram_range=(2, 4)) -> dict[int, float]:
+    row: Counter[int] = Counter()
+    for gram in char_ngrams(text, ngram_range):
+        row[bucket(gram, N_FEATURES)] += 1
+    return dict(row)
+
+
+def _row(matrix, i: int) -> dict[int, float]:
+    r = matrix[i]
+    return dict(zip(r.indices.tolist(), r.data.tolist(), strict=True))
+
+
+@given(texty)
+def test_reference_ngrams_are_sklearns_char_wb(text: str) -> None:
+    analyzer = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4),
+                                 lowercase=False).build_analyzer()
+    assert Counter(char_ngrams(text, (2, 4))) == Counter(analyzer(text))
+
+
+@given(st.lists(texty, max_size=6))
+def test_each_row_counts_its_own_ngrams(texts: list[str]) -> None:
+    counts = hashed_counts(texts, (2, 4), N_FEATURES)
+    assert counts.shape == (len(texts), N_FEATURES)
+    for i, text in enumerate(texts):
+        assert _row(counts, i) == _expected_row(text)
+
+
+def test_corpus_posts_hash_the_same_alone_and_in_a_batch(monkeypatch) -> None:
+    texts = load_corpus()["text"].tolist()[:300]
+    # small batches, so posts also straddle numpy batch boundaries
+    monkeypatch.setattr(ngrams, "_BATCH_CHARS", 5000)
+    together = hashed_counts(texts)
+    for i in range(0, 300, 7):
+        alone = hashed_counts([texts[i]])
+        assert _row(together, i) == _row(alone, 0) == _expected_row(texts[i])
+
+
+def test_many_tiny_posts_and_empty_input() -> None:
+    texts = ["a b"] * (ngrams._BATCH_POSTS + 5) + ["", "   "]
+    counts = hashed_counts(texts)
+    assert counts.shape[0] == len(texts)
+    assert _row(counts, len(texts) - 3) == _expected_row("a b")
+    assert counts[len(texts) - 2].nnz == counts[len(texts) - 1].nnz == 0
+    assert hashed_counts([]).shape == (0, N_FEATURES)
+
+
+def test_bad_ngram_range() -> None:
+    with pytest.raises(ValueError, match="ngram_range"):
+        hashed_counts(["x"], (0, 2))
