@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -62,16 +64,24 @@ _LEET_CYRILLIC = str.maketrans("0134@$", "оизча$")
 
 @dataclass
 class Normalised:
-    """Normalised text plus, for each of its characters, the original span it came from."""
+    """Normalised text plus, for each of its characters, the original span it came from.
+
+    `starts` and `ends` are None while the text is the original one character for one
+    character (nothing inserted or removed), and compact int arrays otherwise: a batch
+    keeps thousands of these alive at once.
+    """
 
     original: str
     text: str
-    starts: list[int]
-    ends: list[int]
+    starts: Sequence[int] | None = None
+    ends: Sequence[int] | None = None
     obfuscation: list[Span] = field(default_factory=list)
 
     def to_original(self, start: int, end: int) -> Span:
         """Map a [start, end) span of the normalised text to the original text."""
+        if self.starts is None or self.ends is None:
+            start = min(start, len(self.original))
+            return start, max(start, min(end, len(self.original)))
         if end <= start:
             pos = self.starts[start] if start < len(self.starts) else len(self.original)
             return pos, pos
@@ -79,43 +89,70 @@ class Normalised:
 
 
 class _Builder:
-    """Applies non-overlapping edits to text while keeping the original-span map."""
+    """Applies non-overlapping edits to text while keeping the original-span map (which
+    stays implicit until the first edit that changes a length)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = list(range(len(text)))
-        self.ends = list(range(1, len(text) + 1))
+        self.starts: list[int] | None = None
+        self.ends: list[int] | None = None
+
+    def _maps(self) -> tuple[list[int], list[int]]:
+        if self.starts is None or self.ends is None:
+            self.starts = list(range(len(self.text)))
+            self.ends = list(range(1, len(self.text) + 1))
+        return self.starts, self.ends
 
     def apply(self, edits: list[tuple[int, int, str]]) -> None:
         """Replace text[i:j] with each replacement (edits sorted, non-overlapping)."""
         if not edits:
             return
+        if self.starts is None and all(len(new) == j - i for i, j, new in edits):
+            self.text = "".join(_spliced(self.text, edits))
+            return
+        old_starts, old_ends = self._maps()
         parts: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
         pos = 0
         for i, j, new in edits:
             parts.append(self.text[pos:i])
-            starts.extend(self.starts[pos:i])
-            ends.extend(self.ends[pos:i])
+            starts.extend(old_starts[pos:i])
+            ends.extend(old_ends[pos:i])
             if new:
                 if len(new) == j - i:
-                    starts.extend(self.starts[i:j])
-                    ends.extend(self.ends[i:j])
+                    starts.extend(old_starts[i:j])
+                    ends.extend(old_ends[i:j])
                 else:
-                    lo, hi = self.starts[i], self.ends[j - 1]
+                    lo, hi = old_starts[i], old_ends[j - 1]
                     starts.extend([lo] * len(new))
                     ends.extend([hi] * len(new))
                 parts.append(new)
             pos = j
         parts.append(self.text[pos:])
-        starts.extend(self.starts[pos:])
-        ends.extend(self.ends[pos:])
+        starts.extend(old_starts[pos:])
+        ends.extend(old_ends[pos:])
         self.text = "".join(parts)
         self.starts, self.ends = starts, ends
 
     def span(self, i: int, j: int) -> Span:
+        if self.starts is None or self.ends is None:
+            return i, j
         return self.starts[i], self.ends[j - 1]
+
+    def result(self, original: str, evidence: list[Span]) -> Normalised:
+        starts = None if self.starts is None else array("i", self.starts)
+        ends = None if self.ends is None else array("i", self.ends)
+        return Normalised(original, self.text, starts, ends, sorted(set(evidence)))
+
+
+def _spliced(text: str, edits: list[tuple[int, int, str]]) -> Iterator[str]:
+    pos = 0
+    for i, j, new in edits:
+        yield text[pos:i]
+        yield new
+        pos = j
+    yield text[pos:]
 
 
 @lru_cache(maxsize=1)
@@ -271,7 +308,7 @@ def normalise(text: str) -> Normalised:
     _leetspeak(b)
     _spaced_letters(b, evidence)
     _stretched(b)
-    return Normalised(text, b.text, b.starts, b.ends, sorted(set(evidence)))
+    return b.result(text, evidence)
 
 
 def normalise_phrase(phrase: str) -> str:

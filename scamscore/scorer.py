@@ -44,9 +44,10 @@ class Scorer:
 
     def _parts(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray]:
         """Per post: each signal's contribution, and the wording term, to the logit."""
-        X = self.features.transform(analyses).tocsr()
-        signal_part = X[:, : self.n_signals].toarray() * self.coef[: self.n_signals]
-        wording_part = np.asarray(X[:, self.n_signals :] @ self.coef[self.n_signals :]).ravel()
+        # the two halves of the pipeline's FeatureUnion, without stacking them into one copy
+        signal_part = self.extractor.transform(analyses) * self.coef[: self.n_signals]
+        wording = self.wording.transform(analyses)
+        wording_part = np.asarray(wording @ self.coef[self.n_signals :]).ravel()
         return signal_part, wording_part
 
     def _probability(self, signal_part: np.ndarray, wording: float) -> float:
