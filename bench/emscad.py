@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from scamscore.model import build_pipeline
+from scamscore.model import C_GRID, build_pipeline
 from training.ood import SHARED_DATA
 
 _PLACEHOLDER = re.compile(r"#(?:URL|EMAIL|PHONE)_[0-9a-f]+#")
@@ -63,11 +63,14 @@ def compare(folds: int = 5, seed: int = 0) -> None:
     print(f"\n## EMSCAD (job-board ads, en, 2012-14; not social-media posts): {len(y)} descriptions, "
           f"{y.sum()} fraudulent, {folds}-fold CV grouped by the first 120 characters")
     p_ours, p_base = np.zeros(len(y)), np.zeros(len(y))
+    chosen = []
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for tr, te in splitter.split(texts, y, groups):
         tr_texts, te_texts = [texts[i] for i in tr], [texts[i] for i in te]
-        ours = build_pipeline(random_state=seed)
+        # C chosen inside each training fold, as `make train` does (grouped inner CV, C_GRID)
+        ours = build_pipeline(random_state=seed, Cs=C_GRID)
         ours.fit(tr_texts, y[tr], classifier__groups=groups[tr])
+        chosen.append(ours.named_steps["classifier"].C_)
         p_ours[te] = ours.predict_proba(te_texts)[:, 1]
         word, char = _baseline()
         X_tr = sparse.hstack([word.fit_transform(tr_texts), char.fit_transform(tr_texts)]).tocsr()
@@ -78,7 +81,8 @@ def compare(folds: int = 5, seed: int = 0) -> None:
     for name, p in (("scamscore pipeline (signals + hashed char n-grams)", p_ours),
                     ("baseline: TF-IDF word 1-2 + char 2-5, logistic regression", p_base)):
         print(f"| {name} | {roc_auc_score(y, p):.3f} | {average_precision_score(y, p):.3f} |")
-    print(f"(PR-AUC of a random ranking = base rate {y.mean():.3f})")
+    print(f"(PR-AUC of a random ranking = base rate {y.mean():.3f}; scamscore's C chosen per training "
+          f"fold by grouped inner CV over {C_GRID}: {chosen})")
 
 
 if __name__ == "__main__":

@@ -15,18 +15,22 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import optimize, sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from scamscore.features import SignalExtractor, WordingVectorizer
 from scamscore.lexicon import load_catalogue, signal_signs
 
+C_GRID = (1.0, 3.0, 10.0, 30.0)  # the values of C that training chooses from
 
-def _fit_signed_logistic(X, y: np.ndarray, C: float, signs: Sequence[int],
-                         balanced: bool) -> tuple[np.ndarray, float]:
-    """min sum_i w_i log(1 + exp(-s_i z_i)) + ||coef||^2 / (2C), sign-bounded leading coefs."""
+
+def _fit_signed_logistic_path(X, y: np.ndarray, Cs: Sequence[float], signs: Sequence[int],
+                              balanced: bool) -> list[tuple[np.ndarray, float]]:
+    """min sum_i w_i log(1 + exp(-s_i z_i)) + ||coef||^2 / (2C), sign-bounded leading coefs.
+
+    One (coef, intercept) per C in `Cs`, each fit warm-started from the previous one's
+    solution (pass `Cs` ascending: a larger C starts close to the smaller C's optimum).
+    """
     X = sparse.csr_matrix(X, dtype=np.float64)
     n, full_d = X.shape
     # Only columns that occur can get a non-zero weight: optimise over those (hashed wording
@@ -42,7 +46,7 @@ def _fit_signed_logistic(X, y: np.ndarray, C: float, signs: Sequence[int],
         weights = np.ones(n)
     target = y.astype(np.float64)
 
-    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+    def loss(theta: np.ndarray, C: float) -> tuple[float, np.ndarray]:
         coef, b = theta[:d], theta[d]
         z = X @ coef + b
         # log(1 + exp(-z)) for y=1 and log(1 + exp(z)) for y=0, computed stably
@@ -57,11 +61,21 @@ def _fit_signed_logistic(X, y: np.ndarray, C: float, signs: Sequence[int],
 
     bounds = [(0.0, None) if s > 0 else (None, 0.0) if s < 0 else (None, None) for s in signs]
     bounds += [(None, None)] * (d + 1 - len(bounds))
-    result = optimize.minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B",
-                               bounds=bounds, options={"maxiter": 3000, "gtol": 1e-6})
-    coef = np.zeros(full_d)
-    coef[used] = result.x[:d]
-    return coef, float(result.x[d])
+    theta = np.zeros(d + 1)
+    fits = []
+    for C in Cs:
+        theta = optimize.minimize(loss, theta, args=(C,), jac=True, method="L-BFGS-B", bounds=bounds,
+                                  options={"maxiter": 3000, "gtol": 1e-6}).x
+        coef = np.zeros(full_d)
+        coef[used] = theta[:d]
+        fits.append((coef, float(theta[d])))
+    return fits
+
+
+def _fit_signed_logistic(X, y: np.ndarray, C: float, signs: Sequence[int],
+                         balanced: bool) -> tuple[np.ndarray, float]:
+    """The sign-constrained logistic regression for one C (see `_fit_signed_logistic_path`)."""
+    return _fit_signed_logistic_path(X, y, (C,), signs, balanced)[0]
 
 
 class CalibratedLinearClassifier(ClassifierMixin, BaseEstimator):
@@ -69,24 +83,38 @@ class CalibratedLinearClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    C : inverse L2 regularisation strength.
+    C : inverse L2 regularisation strength (used when `Cs` is None).
     signs : for the leading columns, +1 (weight >= 0), -1 (weight <= 0) or 0 (free).
     cv : folds for the out-of-fold decision values that Platt scaling is fitted on.
+    Cs : candidate values of C. If given, `fit` chooses `C_` among them by the ROC-AUC of
+        the out-of-fold decision values on the same `cv` folds (grouped when `groups` is
+        passed; scores rounded to 4 decimals, ties to the smaller C), and Platt scaling is
+        fitted on the chosen C's out-of-fold values.
+
+    Attributes
+    ----------
+    C_ : the C of the final fit. cv_scores_ : out-of-fold ROC-AUC by C ({} without `Cs`).
     """
 
     def __init__(self, C: float = 1.0, signs: Sequence[int] = (), cv: int = 5,
-                 class_weight: str | None = "balanced", random_state: int = 0) -> None:
+                 class_weight: str | None = "balanced", random_state: int = 0,
+                 Cs: Sequence[float] | None = None) -> None:
         self.C = C
         self.signs = signs
         self.cv = cv
         self.class_weight = class_weight
         self.random_state = random_state
+        self.Cs = Cs
 
-    def _fit_base(self, X, y) -> tuple[np.ndarray, float]:
-        return _fit_signed_logistic(X, y, self.C, tuple(self.signs),
-                                    self.class_weight == "balanced")
+    def _fit_path(self, X, y, Cs: Sequence[float]) -> list[tuple[np.ndarray, float]]:
+        return _fit_signed_logistic_path(X, y, Cs, tuple(self.signs), self.class_weight == "balanced")
 
     def fit(self, X, y, groups=None) -> CalibratedLinearClassifier:
+        # training-only imports: scoring a post never pays for them
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import roc_auc_score
+        from sklearn.model_selection import GroupKFold, StratifiedKFold
+
         y = np.asarray(y).astype(int)
         if set(np.unique(y)) != {0, 1}:
             raise ValueError("labels must contain both 0 (legitimate) and 1 (scam)")
@@ -95,13 +123,17 @@ class CalibratedLinearClassifier(ClassifierMixin, BaseEstimator):
             splits = GroupKFold(n_splits=self.cv).split(X, y, groups)
         else:
             splits = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state).split(X, y)
-        oof = np.zeros(len(y))
+        grid = sorted(float(c) for c in self.Cs) if self.Cs else [float(self.C)]
+        oof = np.zeros((len(grid), len(y)))
         for train, test in splits:
-            coef, b = self._fit_base(X[train], y[train])
-            oof[test] = X[test] @ coef + b
-        platt = LogisticRegression(C=1e4, solver="lbfgs").fit(oof.reshape(-1, 1), y)
+            for k, (coef, b) in enumerate(self._fit_path(X[train], y[train], grid)):
+                oof[k, test] = X[test] @ coef + b
+        self.cv_scores_ = {C: float(roc_auc_score(y, oof[k])) for k, C in enumerate(grid)} if self.Cs else {}
+        best = max(range(len(grid)), key=lambda k: (round(self.cv_scores_.get(grid[k], 0.0), 4), -grid[k]))
+        self.C_ = grid[best]
+        platt = LogisticRegression(C=1e4, solver="lbfgs").fit(oof[best].reshape(-1, 1), y)
         a, c = float(platt.coef_[0, 0]), float(platt.intercept_[0])
-        coef, b = self._fit_base(X, y)
+        coef, b = self._fit_path(X, y, [self.C_])[0]
         self.coef_ = (a * coef).reshape(1, -1)
         self.intercept_ = np.array([a * b + c])
         self.platt_ = (a, c)
@@ -122,13 +154,17 @@ class CalibratedLinearClassifier(ClassifierMixin, BaseEstimator):
 
 
 def build_pipeline(C: float = 1.0, ngram_range: tuple[int, int] = (2, 4),
-                   n_features: int = 2**18, random_state: int = 0) -> Pipeline:
-    """Signals + wording -> calibrated, sign-constrained linear classifier."""
+                   n_features: int = 2**18, random_state: int = 0,
+                   Cs: Sequence[float] | None = None) -> Pipeline:
+    """Signals + wording -> calibrated, sign-constrained linear classifier.
+
+    With `Cs` (e.g. `C_GRID`), the classifier chooses C by grouped cross-validation when fitted.
+    """
     return Pipeline([
         ("features", FeatureUnion([
             ("signals", SignalExtractor()),
             ("wording", WordingVectorizer(n_features=n_features, ngram_range=ngram_range)),
         ])),
         ("classifier", CalibratedLinearClassifier(C=C, signs=tuple(signal_signs(load_catalogue())),
-                                                  random_state=random_state)),
+                                                  random_state=random_state, Cs=Cs)),
     ])

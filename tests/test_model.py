@@ -9,7 +9,7 @@ import pytest
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from scamscore.model import CalibratedLinearClassifier, _fit_signed_logistic
+from scamscore.model import CalibratedLinearClassifier, _fit_signed_logistic, _fit_signed_logistic_path
 
 POSTS = [
     "Girls 18-22! A new start abroad: guaranteed housing, free Russian lessons, promotion every six months. WhatsApp only.",
@@ -42,6 +42,29 @@ def test_signs_are_respected_and_match_sklearn_when_free() -> None:
     assert b == pytest.approx(ref.intercept_[0], abs=1e-4)
 
 
+def test_warm_started_path_matches_cold_fits() -> None:
+    rng = np.random.default_rng(2)
+    X = sparse.csr_matrix(rng.normal(size=(300, 6)))
+    y = (X.toarray()[:, :2].sum(axis=1) + rng.normal(size=300) > 0).astype(int)
+    for C, (coef, b) in zip((0.1, 1.0, 10.0), _fit_signed_logistic_path(X, y, (0.1, 1.0, 10.0), (1, -1), True),
+                            strict=True):
+        cold, cold_b = _fit_signed_logistic(X, y, C, (1, -1), balanced=True)
+        np.testing.assert_allclose(coef, cold, atol=1e-4)
+        assert b == pytest.approx(cold_b, abs=1e-4)
+
+
+def test_C_is_chosen_from_Cs_by_grouped_cross_validation() -> None:
+    rng = np.random.default_rng(3)
+    X = sparse.csr_matrix(rng.normal(size=(200, 5)))
+    y = (X.toarray()[:, 0] + rng.normal(size=200) > 0).astype(int)
+    groups = np.arange(200) // 4
+    clf = CalibratedLinearClassifier(Cs=(30.0, 0.01, 1.0)).fit(X, y, groups)
+    assert list(clf.cv_scores_) == [0.01, 1.0, 30.0] and clf.C_ in clf.cv_scores_
+    best = max(clf.cv_scores_.values())
+    assert round(clf.cv_scores_[clf.C_], 4) == round(best, 4)
+    assert CalibratedLinearClassifier(C=3.0).fit(X, y).C_ == 3.0
+
+
 def test_classifier_needs_both_labels() -> None:
     with pytest.raises(ValueError, match="both 0"):
         CalibratedLinearClassifier().fit(sparse.csr_matrix(np.ones((4, 2))), [1, 1, 1, 1])
@@ -61,18 +84,3 @@ def test_scorer_agrees_with_the_pipeline(scorer) -> None:
     expected = scorer.pipeline.predict_proba(POSTS)[:, 1]
     got = [r.probability for r in scorer.score_many(POSTS)]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
-
-
-def test_batch_rows_equal_full_explanations(scorer) -> None:
-    """The lean batch path (no evidence) gives the same scores, bands, languages and signal
-    order as the explained path `check` uses."""
-    from scamscore.dataset import load_corpus
-
-    texts = load_corpus()["text"].tolist()[::9] + POSTS
-    rows = scorer.score_rows(texts)
-    for text, (probability, band, language, signals) in zip(texts, rows, strict=True):
-        result = scorer.score(text, explain_wording=False)
-        assert probability == result.probability
-        assert band == result.band
-        assert language == result.language
-        assert signals == ";".join(s.name for s in result.signals)
