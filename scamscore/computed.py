@@ -81,16 +81,28 @@ def register(name: str) -> Callable[[ComputedFn], ComputedFn]:
     return wrap
 
 
-def _spans(regex: re2._Regexp, text: str, group: int = 1) -> list[Span]:
+def _spans(regex: re2._Regexp, norm: Normalised, group: int = 1) -> list[Span]:
+    """Up to MAX_SPANS non-overlapping matches of `regex` in the normalised text (character
+    offsets); RE2 searches the UTF-8 bytes, encoded once per post."""
+    data, to_char = norm.utf8, norm.byte_to_char
     spans: list[Span] = []
     pos = 0
     while len(spans) < MAX_SPANS:
-        m = regex.search(text, pos)
+        m = regex.search(data, pos)
         if m is None:
             break
-        spans.append(m.span(group))
-        pos = max(m.end(group), m.start(group) + 1)
+        start, end = m.span(group)
+        spans.append((to_char(start), to_char(end)))
+        pos = end if end > start else _next_char(data, start)
     return spans
+
+
+def _next_char(data: bytes, pos: int) -> int:
+    """The byte offset of the character after the one starting at `pos`."""
+    pos += 1
+    while pos < len(data) and data[pos] & 0xC0 == 0x80:  # UTF-8 continuation byte
+        pos += 1
+    return pos
 
 
 # These run on the normalised text (invisible characters gone, styled digits plain) and
@@ -112,28 +124,28 @@ def _trim(norm: Normalised, spans: list[Span], chars: str) -> list[Span]:
 @register("PHONE_NUMBER")
 def phone_number(text: str, norm: Normalised) -> Computed | None:
     t = norm.text
-    spans = [s for s in _spans(_PHONE, t) if sum(c.isdigit() for c in t[s[0]:s[1]]) >= 8]
-    spoken = _spans(_SPOKEN_PHONE, t)
+    spans = [s for s in _spans(_PHONE, norm) if sum(c.isdigit() for c in t[s[0]:s[1]]) >= 8]
+    spoken = _spans(_SPOKEN_PHONE, norm)
     spans += [s for s in spoken if not any(a <= s[0] < b for a, b in spans)]
     return Computed(1.0, tuple(norm.to_original(*s) for s in spans)) if spans else None
 
 
 @register("MESSENGER_HANDLE")
 def messenger_handle(text: str, norm: Normalised) -> Computed | None:
-    spans = _trim(norm, _spans(_HANDLE, norm.text), " \t\n(:,")
+    spans = _trim(norm, _spans(_HANDLE, norm), " \t\n(:,")
     return Computed(1.0, tuple(norm.to_original(*s) for s in spans)) if spans else None
 
 
 @register("MONEY_AMOUNT")
 def money_amount(text: str, norm: Normalised) -> Computed | None:
-    spans = [(a, b) for a, b in _spans(_MONEY, norm.text) if any(c.isdigit() for c in norm.text[a:b])]
+    spans = [(a, b) for a, b in _spans(_MONEY, norm) if any(c.isdigit() for c in norm.text[a:b])]
     spans = _trim(norm, spans, " .,")
     return Computed(1.0, tuple(norm.to_original(*s) for s in spans)) if spans else None
 
 
 @register("LINK")
 def link(text: str, norm: Normalised) -> Computed | None:
-    spans = _spans(_URL, norm.text)
+    spans = _spans(_URL, norm)
     if not spans:
         return None
     short = any(_SHORTENER.search(norm.text[a:b]) for a, b in spans)
@@ -142,7 +154,7 @@ def link(text: str, norm: Normalised) -> Computed | None:
 
 @register("EMOJI_DENSITY")
 def emoji_density(text: str, norm: Normalised) -> Computed | None:
-    spans = _spans(_EMOJI, norm.text, group=0)
+    spans = _spans(_EMOJI, norm, group=0)
     # counting by deletion stays in C (re2's findall builds a Python match per emoji)
     count = len(norm.text) - len(_EMOJI_CLASS.sub("", norm.text)) if len(spans) == MAX_SPANS \
         else len(spans)

@@ -21,7 +21,7 @@ from typing import Any
 import re2
 import yaml
 
-from scamscore.normalize import _accent_table, normalise_phrase
+from scamscore.normalize import _accent_table, byte_to_char, normalise_phrase
 
 PACKAGE_DIR = Path(__file__).parent
 CATALOGUE_PATH = PACKAGE_DIR / "signals.yaml"
@@ -345,7 +345,7 @@ class LexiconMatcher:
         """Signal name -> [(language, start, end)] spans in `text` (normalised)."""
         view = matching_view(text)
         data = view.encode("utf-8")
-        to_char = _byte_to_char(view, data)
+        to_char = byte_to_char(view, data)
         found: dict[str, list[tuple[str, int, int]]] = {}
         for lang, name in self._fired_keys(data):
             spans = found.setdefault(name, [])
@@ -355,20 +355,6 @@ class LexiconMatcher:
                 if len(spans) >= self.max_spans:
                     break
         return found
-
-
-def _byte_to_char(text: str, data: bytes):
-    """Map UTF-8 byte offsets of `data` (= text encoded) to character offsets of `text`."""
-    if len(data) == len(text):
-        return lambda pos: pos
-    cache: dict[int, int] = {}
-
-    def convert(pos: int) -> int:
-        if pos not in cache:
-            cache[pos] = len(data[:pos].decode("utf-8", errors="ignore"))
-        return cache[pos]
-
-    return convert
 
 
 @lru_cache(maxsize=1)

@@ -24,9 +24,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 Span = tuple[int, int]
 
@@ -77,6 +77,16 @@ class Normalised:
     ends: Sequence[int] | None = None
     obfuscation: list[Span] = field(default_factory=list)
 
+    @cached_property
+    def utf8(self) -> bytes:
+        """The normalised text in UTF-8, which RE2 matches (encoded once per post)."""
+        return self.text.encode("utf-8")
+
+    @cached_property
+    def byte_to_char(self) -> Callable[[int], int]:
+        """Maps a byte offset of `utf8` to a character offset of `text`."""
+        return byte_to_char(self.text, self.utf8)
+
     def to_original(self, start: int, end: int) -> Span:
         """Map a [start, end) span of the normalised text to the original text."""
         if self.starts is None or self.ends is None:
@@ -86,6 +96,20 @@ class Normalised:
             pos = self.starts[start] if start < len(self.starts) else len(self.original)
             return pos, pos
         return self.starts[start], self.ends[end - 1]
+
+
+def byte_to_char(text: str, data: bytes) -> Callable[[int], int]:
+    """Map UTF-8 byte offsets of `data` (= text encoded) to character offsets of `text`."""
+    if len(data) == len(text):
+        return lambda pos: pos
+    cache: dict[int, int] = {}
+
+    def convert(pos: int) -> int:
+        if pos not in cache:
+            cache[pos] = len(data[:pos].decode("utf-8", errors="ignore"))
+        return cache[pos]
+
+    return convert
 
 
 class _Builder:
