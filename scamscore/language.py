@@ -10,8 +10,10 @@ Bulgarian. Text too short to tell gets "und".
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -42,13 +44,37 @@ def _clean(text: str) -> str:
     return _NOISE.sub(" ", text)
 
 
-@lru_cache(maxsize=1)
 def _py3langid():
+    """py3langid's identifier restricted to REPORTED (loads the whole model: ~0.6 s)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(REPORTED))
     return identifier
+
+
+@dataclass(frozen=True)
+class _Model:
+    """The parts of py3langid's model that scoring reads; the identifier itself (which keeps
+    a copy of the full 97-language model, ~36 MB) is not kept."""
+
+    nextmove: Any  # array('I'): the automaton's transitions
+    rowbase: list[int]
+    output: Any  # feature id emitted in each state, or -1
+    classes: tuple[str, ...]
+    prior: np.ndarray  # float32, per class
+    table: np.ndarray  # float32, features x classes, C-contiguous
+    alias_pairs: tuple[tuple[int, int], ...]
+    encode: Callable[[str], bytes]
+
+
+@lru_cache(maxsize=1)
+def _model() -> _Model:
+    identifier = _py3langid()
+    return _Model(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output,
+                  tuple(identifier.nb_classes), np.asarray(identifier.nb_pc, dtype=np.float32),
+                  np.ascontiguousarray(identifier.nb_ptc, dtype=np.float32),
+                  tuple(identifier._alias_pairs), identifier._encode)
 
 
 @lru_cache(maxsize=1)
@@ -66,12 +92,7 @@ def _prepare(text: str) -> bytes | None:
     cleaned = _clean(text[:4000])
     if sum(map(str.isalpha, cleaned)) < MIN_LETTERS:
         return None
-    return _py3langid()._encode(cleaned)
-
-
-@lru_cache(maxsize=1)
-def _table() -> np.ndarray:
-    return np.ascontiguousarray(_py3langid().nb_ptc, dtype=np.float32)
+    return _model().encode(cleaned)
 
 
 def _decide(counted: list[tuple[np.ndarray, np.ndarray]], n_bytes: list[int]) -> list[str]:
@@ -80,19 +101,18 @@ def _decide(counted: list[tuple[np.ndarray, np.ndarray]], n_bytes: list[int]) ->
     Each row of the sparse product is summed on its own, in feature order, so a post gets
     the same language alone (`check`) as in a batch.
     """
-    identifier = _py3langid()
-    classes = identifier.nb_classes
+    model = _model()
+    classes = model.classes
     lengths = [len(f) for f, _ in counted]
     indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
     indices = np.concatenate([f for f, _ in counted] or [np.zeros(0, np.intp)])
     values = np.log1p(np.concatenate([c for _, c in counted] or [np.zeros(0)]).astype(np.float32))
-    table = _table()
-    counts = sparse.csr_matrix((values, indices, indptr), shape=(len(counted), table.shape[0]))
-    scores = np.asarray(counts @ table, dtype=np.float32) + identifier.nb_pc.astype(np.float32)
+    counts = sparse.csr_matrix((values, indices, indptr), shape=(len(counted), model.table.shape[0]))
+    scores = np.asarray(counts @ model.table, dtype=np.float32) + model.prior
     scores *= (1.0 / np.sqrt(np.maximum(np.asarray(n_bytes, dtype=np.float32), 1)))[:, None]
     np.exp(scores - scores.max(axis=1, keepdims=True), out=scores)
     scores /= scores.sum(axis=1, keepdims=True)
-    for i, j in identifier._alias_pairs:
+    for i, j in model.alias_pairs:
         scores[:, i] += scores[:, j]
         scores[:, j] = 0.0
     best = scores.argmax(axis=1)
@@ -104,8 +124,8 @@ def _walk_counts(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Feature counts of one post by walking py3langid's automaton byte by byte."""
     from py3langid.langid import visit_counts
 
-    identifier = _py3langid()
-    visits = visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, data)
+    model = _model()
+    visits = visit_counts(model.nextmove, model.rowbase, model.output, data)
     if not visits:
         return np.zeros(0, np.intp), np.zeros(0, np.int64)
     features = np.array(sorted(visits), dtype=np.intp)
@@ -158,10 +178,10 @@ class _Automaton:
 
     WINDOW = 6  # the deepest trie node of py3langid's model (tests check it)
 
-    def __init__(self, identifier) -> None:
-        self.moves = np.frombuffer(identifier.tk_nextmove, dtype=np.uint32)
-        self.rowbase = np.asarray(identifier.tk_row, dtype=np.int64) << 8
-        self.output = np.asarray(identifier.tk_output, dtype=np.int64)
+    def __init__(self, model: _Model) -> None:
+        self.moves = np.frombuffer(model.nextmove, dtype=np.uint32)
+        self.rowbase = np.asarray(model.rowbase, dtype=np.int64)
+        self.output = np.asarray(model.output, dtype=np.int64)
         self.n_features = int(self.output.max()) + 1
 
     def counts(self, datas: Sequence[bytes]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -204,4 +224,4 @@ class _Automaton:
 
 @lru_cache(maxsize=1)
 def _automaton() -> _Automaton:
-    return _Automaton(_py3langid())
+    return _Automaton(_model())

@@ -106,6 +106,7 @@ def test_agrees_with_py3langid_classify() -> None:
 
     texts = [t for t in _mixed_texts() if _prepare(t) is not None]
     ours = [detect_language(t) for t in texts]
-    theirs = [_py3langid().classify(_clean(t[:4000]))[0] for t in texts]
+    identifier = _py3langid()
+    theirs = [identifier.classify(_clean(t[:4000]))[0] for t in texts]
     agree = sum(a == b for a, b in zip(ours, theirs, strict=True))
     assert agree >= 0.999 * len(texts)
