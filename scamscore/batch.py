@@ -106,7 +106,7 @@ def run_batch(input_path: str, output_path: str, *, text_column: str = "text",
               output_format: str | None = None, jobs: int = 1, only_flagged: bool = False,
               force: bool = False, model: str | None = None, lang_detector: str = "py3langid",
               high_threshold: float | None = None, encoding: str = "auto",
-              chunk_rows: int = 2000, engine: str = "local", scheduler: str | None = None
+              chunk_rows: int = 500, engine: str = "local", scheduler: str | None = None
               ) -> Summary:
     """Score `input_path` into `output_path`; returns the summary."""
     if input_path != "-" and not Path(input_path).exists():

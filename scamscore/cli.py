@@ -128,7 +128,8 @@ def check(files: tuple[str, ...], as_json: bool, threshold: float | None, lang: 
               help="Probability from which a post is banded high (default: the model's).")
 @click.option("--encoding", default="auto", show_default=True,
               help="auto (UTF-8, or by BOM), utf-8, utf-16, cp1252 or latin-1.")
-@click.option("--chunk-rows", default=2000, show_default=True, help="Rows per chunk.")
+@click.option("--chunk-rows", default=500, show_default=True,
+              help="Rows per chunk (scored together; memory grows with it).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
 @click.option("--scheduler", default=None, help="Dask scheduler address (default: a local cluster).")
 @model_options
