@@ -83,6 +83,26 @@ def compare(folds: int = 5, seed: int = 0) -> None:
         print(f"| {name} | {roc_auc_score(y, p):.3f} | {average_precision_score(y, p):.3f} |")
     print(f"(PR-AUC of a random ranking = base rate {y.mean():.3f}; scamscore's C chosen per training "
           f"fold by grouped inner CV over {C_GRID}: {chosen})")
+    for name, metric in (("ROC-AUC", roc_auc_score), ("PR-AUC", average_precision_score)):
+        diff, low, high = paired_difference(y, p_ours, p_base, groups, metric, seed)
+        verdict = "scamscore ahead" if low > 0 else "baseline ahead" if high < 0 else "a tie"
+        print(f"{name} difference (scamscore - baseline): {diff:+.3f}, group-bootstrap 95% interval "
+              f"[{low:+.3f}, {high:+.3f}]: {verdict}")
+
+
+def paired_difference(y: np.ndarray, p_a: np.ndarray, p_b: np.ndarray, groups: np.ndarray,
+                      metric, seed: int = 0, rounds: int = 1000) -> tuple[float, float, float]:
+    """metric(a) - metric(b) on the same posts, with a 95% interval from resampling groups."""
+    rng = np.random.default_rng(seed)
+    _, inverse = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(inverse == k) for k in range(inverse.max() + 1)]
+    diffs = []
+    for _ in range(rounds):
+        pick = np.concatenate([members[k] for k in rng.integers(0, len(members), len(members))])
+        if 0 < y[pick].sum() < len(pick):
+            diffs.append(metric(y[pick], p_a[pick]) - metric(y[pick], p_b[pick]))
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return float(metric(y, p_a) - metric(y, p_b)), float(low), float(high)
 
 
 if __name__ == "__main__":

@@ -25,27 +25,29 @@ PY = sys.executable
 SCAMSCORE = str(Path(PY).with_name("scamscore"))
 
 
-def _tree_rss_mb(pid: int) -> float:
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """(RSS of the whole process tree, RSS of its largest process), in MB."""
     import psutil
 
     try:
         proc = psutil.Process(pid)
-        procs = [proc, *proc.children(recursive=True)]
-        return sum(p.memory_info().rss for p in procs) / 2**20
+        sizes = [p.memory_info().rss for p in (proc, *proc.children(recursive=True))]
+        return sum(sizes) / 2**20, max(sizes) / 2**20
     except psutil.Error:
-        return 0.0
+        return 0.0, 0.0
 
 
-def timed(cmd: list[str], **kwargs) -> tuple[float, float]:
-    """(seconds, peak RSS of the process tree in MB) for a command."""
+def timed(cmd: list[str], **kwargs) -> tuple[float, float, float]:
+    """(seconds, peak RSS of the process tree, peak RSS of one process; MB) for a command."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
-    peak = 0.0
+    tree = single = 0.0
 
     def watch() -> None:
-        nonlocal peak
+        nonlocal tree, single
         while proc.poll() is None:
-            peak = max(peak, _tree_rss_mb(proc.pid))
+            total, largest = _rss_mb(proc.pid)
+            tree, single = max(tree, total), max(single, largest)
             time.sleep(0.1)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -54,7 +56,7 @@ def timed(cmd: list[str], **kwargs) -> tuple[float, float]:
     watcher.join()
     if proc.returncode:
         raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{err.decode()[-500:]}")
-    return time.perf_counter() - start, peak
+    return time.perf_counter() - start, tree, single
 
 
 def synthetic_export(path: Path, rows: int, seed: int = 0) -> None:
@@ -100,13 +102,48 @@ def bench_throughput(rows: int) -> None:
     print(f"I/O floor (pandas read+write, no scoring): {floor:.1f} s = {rows / floor:,.0f} rows/s")
     results = {}
     for jobs in (1, 2):
-        secs, rss = timed([SCAMSCORE, "batch", str(src), "-o", str(OUT / f"scored_{jobs}.csv"),
-                           "--jobs", str(jobs), "--force"])
+        secs, tree, single = timed([SCAMSCORE, "batch", str(src), "-o",
+                                    str(OUT / f"scored_{jobs}.csv"), "--jobs", str(jobs), "--force"])
         results[jobs] = secs
-        print(f"--jobs {jobs}: {secs:.1f} s = {rows / secs:,.0f} posts/s, peak RSS {rss:,.0f} MB "
-              f"(process tree), {secs / floor:.1f}x the I/O floor")
+        print(f"--jobs {jobs}: {secs:.1f} s = {rows / secs:,.0f} posts/s, {secs / floor:.1f}x the "
+              f"I/O floor; peak RSS {single:,.0f} MB per process, {tree:,.0f} MB process tree")
     same = (OUT / "scored_1.csv").read_bytes() == (OUT / "scored_2.csv").read_bytes()
     print(f"speed-up --jobs 2 vs 1: {results[1] / results[2]:.2f}x; outputs identical: {same}")
+    bench_stages(src)
+
+
+def bench_stages(src: Path, posts: int = 2000) -> None:
+    """Where one worker's time goes: each stage of Scorer.score_rows, in process."""
+    import pandas as pd
+
+    from scamscore.computed import COMPUTED
+    from scamscore.language import detect_languages
+    from scamscore.normalize import normalise
+    from scamscore.scorer import Scorer
+
+    texts = pd.read_csv(src, nrows=2 * posts, dtype=str, keep_default_na=False)["text"].tolist()
+    warm, texts = texts[:posts], texts[posts:]
+    scorer = Scorer()
+    scorer.score_rows(warm)  # models loaded, RE2 automata warm
+    matcher = scorer.extractor.matcher_
+    norms = [normalise(t) for t in texts]
+    analyses = [scorer.extractor.analyse(t, evidence=False) for t in texts]
+    stages = {
+        "normalise": lambda: [normalise(t) for t in texts],
+        "lexicon sets (RE2)": lambda: [matcher.fired(n.text) for n in norms],
+        "computed signals": lambda: [[fn(t, n) for fn in COMPUTED.values()]
+                                     for t, n in zip(texts, norms, strict=True)],
+        "wording n-grams + TF-IDF": lambda: scorer.wording.transform(analyses),
+        "language detection": lambda: detect_languages(texts),
+        "score_rows (all of it)": lambda: scorer.score_rows(texts),
+    }
+    mean = sum(map(len, texts)) / len(texts)
+    print(f"\nWhere a worker's time goes ({len(texts):,} posts of the export, mean "
+          f"{mean:,.0f} chars, after {posts:,} warm-up posts; ms per post):")
+    for name, fn in stages.items():
+        start = time.perf_counter()
+        fn()
+        print(f"- {name}: {1000 * (time.perf_counter() - start) / len(texts):.3f}")
 
 
 def bench_coldstart(runs: int = 5) -> None:
@@ -173,7 +210,7 @@ def bench_adversarial(megabytes: int = 5) -> None:
 
 def bench_langid() -> None:
     from scamscore.dataset import load_corpus
-    from scamscore.language import detect_language
+    from scamscore.language import detect_language, detect_languages
 
     corpus = load_corpus()
     corpus = corpus[corpus["derived"] == 0]
@@ -188,8 +225,13 @@ def bench_langid() -> None:
         acc = sum(g == w for g, w in zip(got, langs, strict=True)) / len(texts)
         per = {lang: sum(g == w for g, w in zip(got, langs, strict=True) if w == lang)
                / langs.count(lang) for lang in sorted(set(langs))}
-        print(f"{backend}: accuracy {acc:.3f}, {len(texts) / secs:,.0f} posts/s; per language "
-              + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
+        print(f"{backend}: accuracy {acc:.3f}, {len(texts) / secs:,.0f} posts/s one at a time; "
+              "per language " + ", ".join(f"{k} {v:.2f}" for k, v in per.items()))
+    start = time.perf_counter()
+    batched = detect_languages(texts)
+    secs = time.perf_counter() - start
+    print(f"py3langid, whole batch in numpy (what `batch` uses): {len(texts) / secs:,.0f} posts/s; "
+          f"same answers as one at a time: {batched == [detect_language(t) for t in texts]}")
 
 
 def bench_emscad() -> None:
