@@ -20,9 +20,7 @@ class Scorer:
     def __init__(self, model_path: str | os.PathLike[str] | None = None,
                  lang_detector: str = "py3langid", high_threshold: float | None = None) -> None:
         self.pipeline, self.manifest = load_model(model_path)
-        features = self.pipeline.named_steps["features"]
-        parts = dict(features.transformer_list)
-        self.features = features
+        parts = dict(self.pipeline.named_steps["features"].transformer_list)
         self.extractor = parts["signals"]
         self.wording = parts["wording"]
         self.classifier = self.pipeline.named_steps["classifier"]
