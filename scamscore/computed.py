@@ -84,7 +84,7 @@ def register(name: str) -> Callable[[ComputedFn], ComputedFn]:
 def _spans(regex: re2._Regexp, norm: Normalised, group: int = 1) -> list[Span]:
     """Up to MAX_SPANS non-overlapping matches of `regex` in the normalised text (character
     offsets); RE2 searches the UTF-8 bytes, encoded once per post."""
-    data, to_char = norm.utf8, norm.byte_to_char
+    data, to_char = norm.utf8, norm.char_at_byte
     spans: list[Span] = []
     pos = 0
     while len(spans) < MAX_SPANS:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from scamscore.ngrams import count_keys
+from scamscore.ngrams import count_keys, in_batches
 
 SUPPORTED = ("en", "es", "fr", "pt", "ru", "sw", "ar", "hi")
 # Languages we report but have no lexicon for: neighbours of the supported ones and the
@@ -186,18 +186,8 @@ class _Automaton:
 
     def counts(self, datas: Sequence[bytes]) -> list[tuple[np.ndarray, np.ndarray]]:
         """(sorted feature ids, their counts) of each post, as `_walk_counts` gives them."""
-        out: list[tuple[np.ndarray, np.ndarray]] = []
-        batch: list[bytes] = []
-        size = 0
-        for data in datas:
-            batch.append(data)
-            size += len(data)
-            if size >= _BATCH_BYTES:
-                out += self._batch_counts(batch)
-                batch, size = [], 0
-        if batch:
-            out += self._batch_counts(batch)
-        return out
+        return [counted for batch in in_batches(datas, _BATCH_BYTES)
+                for counted in self._batch_counts(batch)]
 
     def _batch_counts(self, datas: list[bytes]) -> list[tuple[np.ndarray, np.ndarray]]:
         lengths = np.fromiter(map(len, datas), dtype=np.int64, count=len(datas))

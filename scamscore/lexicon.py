@@ -296,9 +296,11 @@ class LexiconMatcher:
     # cache thrashes and matching gets 10-40x slower; above, a long run grows towards the
     # budget. Measured on the bench export: es and pt need 48 MB (JOB_ABROAD's 60-character
     # gap), ru is slower below 48 MB, en/fr/hi are fine from 24 MB, sw/ar from 16 MB.
-    set_memory: ClassVar[dict[str, int]] = {"es": 48 << 20, "pt": 48 << 20, "ru": 48 << 20, "en": 32 << 20,
-                                             "fr": 32 << 20, "hi": 32 << 20,
-                                             "sw": 16 << 20, "ar": 16 << 20}
+    set_memory: ClassVar[dict[str, int]] = {
+        "es": 48 << 20, "pt": 48 << 20, "ru": 48 << 20,
+        "en": 32 << 20, "fr": 32 << 20, "hi": 32 << 20,
+        "sw": 16 << 20, "ar": 16 << 20,
+    }
     default_set_memory = 48 << 20
     regex_memory = 8 << 20
 

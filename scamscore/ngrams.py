@@ -14,7 +14,7 @@ dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 from scipy import sparse
@@ -112,13 +112,24 @@ def hashed_counts(texts: Sequence[str], ngram_range: tuple[int, int] = (2, 4),
     lo, hi = ngram_range
     if not 1 <= lo <= hi:
         raise ValueError(f"bad ngram_range {ngram_range!r}")
-    blocks, batch, size = [], [], 0
-    for text in texts:
-        batch.append(text)
-        size += len(text)
-        if size >= _BATCH_CHARS or len(batch) >= _BATCH_POSTS:
-            blocks.append(_batch_counts(batch, (lo, hi), n_features))
-            batch, size = [], 0
-    if batch or not blocks:
-        blocks.append(_batch_counts(batch, (lo, hi), n_features))
+    blocks = [_batch_counts(batch, (lo, hi), n_features)
+              for batch in in_batches(texts, _BATCH_CHARS, _BATCH_POSTS)]
+    if not blocks:
+        return sparse.csr_matrix((0, n_features))
     return blocks[0] if len(blocks) == 1 else sparse.vstack(blocks, format="csr")
+
+
+def in_batches(items: Iterable[Sized], max_length: int, max_items: int | None = None
+               ) -> Iterator[list]:
+    """Consecutive runs of `items` that reach `max_length` in total length (or `max_items`
+    items) and no more: numpy passes over a batch keep their temporary arrays bounded."""
+    batch: list = []
+    length = 0
+    for item in items:
+        batch.append(item)
+        length += len(item)
+        if length >= max_length or (max_items is not None and len(batch) >= max_items):
+            yield batch
+            batch, length = [], 0
+    if batch:
+        yield batch

@@ -86,7 +86,7 @@ class Normalised:
         return self.text.encode("utf-8")
 
     @cached_property
-    def byte_to_char(self) -> Callable[[int], int]:
+    def char_at_byte(self) -> Callable[[int], int]:
         """Maps a byte offset of `utf8` to a character offset of `text`."""
         return byte_to_char(self.text, self.utf8)
 
