@@ -125,15 +125,15 @@ def bench_stages(src: Path, posts: int = 2000) -> None:
     warm, texts = texts[:posts], texts[posts:]
     scorer = Scorer()
     scorer.score_rows(warm)  # models loaded, RE2 automata warm
-    matcher = scorer.extractor.matcher_
+    matcher = scorer.signals.matcher
     norms = [normalise(t) for t in texts]
-    analyses = [scorer.extractor.analyse(t, evidence=False) for t in texts]
+    analyses = [scorer.signals.analyse(t, evidence=False) for t in texts]
     stages = {
         "normalise": lambda: [normalise(t) for t in texts],
         "lexicon sets (RE2)": lambda: [matcher.fired(n.text) for n in norms],
         "computed signals": lambda: [[fn(t, n) for fn in COMPUTED.values()]
                                      for t, n in zip(texts, norms, strict=True)],
-        "wording n-grams + TF-IDF": lambda: scorer.wording.transform(analyses),
+        "wording n-grams + TF-IDF": lambda: scorer.model.wording_rows(analyses),
         "language detection": lambda: detect_languages(texts),
         "score_rows (all of it)": lambda: scorer.score_rows(texts),
     }

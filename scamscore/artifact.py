@@ -1,8 +1,12 @@
-"""Save and load the model artifact, verifying it before anything is unpickled.
+"""Save and load the model artifact, verifying it before anything is read.
 
-A joblib file is pickle, i.e. code. The manifest beside it records the artifact's sha256;
-`load_model` reads the manifest, hashes the file and refuses any mismatch before calling
-joblib. Only artifacts written by `save_model` (our training code) have a manifest.
+A model directory holds three files written by `save_model` (our training code):
+- `model.joblib`: the fitted scikit-learn pipeline. A joblib file is pickle, i.e. code;
+  only training and evaluation tools load it (`load_model`).
+- `scoring.npz`: the same model as plain arrays (`scoring_model.ScoringModel`), which is
+  all that scoring reads (`load_scoring`), without pickle and without scikit-learn.
+- `manifest.json`: the sha256 of both, thresholds, metrics and provenance.
+Each loader reads the manifest, hashes its file and refuses any mismatch before reading it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from typing import Any
 PACKAGE_MODEL_DIR = Path(__file__).parent / "model"
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
-FORMAT = "scamscore-model/1"
+SCORING_FILE = "scoring.npz"
+FORMAT = "scamscore-model/2"
 
 
 class ModelError(Exception):
@@ -50,29 +55,55 @@ def read_manifest(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"unreadable manifest {manifest_path}: {exc}") from exc
+    if isinstance(manifest, dict) and manifest.get("format") == "scamscore-model/1":
+        raise ModelError(f"{manifest_path.parent} was built by an older scamscore (it has no "
+                         f"{SCORING_FILE}): retrain it with `make train`")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ModelError(f"{manifest_path} is not a scamscore model manifest")
     return manifest
 
 
+def _verified(path: Path, expected: object) -> Path:
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}")
+    actual = sha256_of(path)
+    if actual != expected:
+        raise ModelError(f"refusing to load {path}: its sha256 {actual[:12]} does not "
+                         f"match the manifest ({str(expected)[:12]})")
+    return path
+
+
 def load_model(path: str | os.PathLike[str] | None = None) -> tuple[Any, dict[str, Any]]:
-    """Verify the artifact's sha256 against its manifest, then unpickle it."""
+    """The fitted scikit-learn pipeline: sha256 verified against the manifest, then unpickled."""
     artifact, _ = resolve(path)
     manifest = read_manifest(path)
-    if not artifact.is_file():
-        raise ModelError(f"model file not found: {artifact}")
-    actual = sha256_of(artifact)
-    if actual != manifest.get("sha256"):
-        raise ModelError(f"refusing to load {artifact}: its sha256 {actual[:12]} does not "
-                         f"match the manifest ({str(manifest.get('sha256'))[:12]})")
+    _verified(artifact, manifest.get("sha256"))
     import joblib
 
     return joblib.load(artifact), manifest
 
 
+def scoring_path(path: str | os.PathLike[str] | None = None) -> Path:
+    return resolve(path)[1].with_name(SCORING_FILE)
+
+
+def load_scoring(path: str | os.PathLike[str] | None = None) -> tuple[Any, dict[str, Any]]:
+    """The model as `ScoringModel` (arrays, no pickle), verified against the manifest."""
+    from scamscore.scoring_model import ScoringFileError, ScoringModel
+
+    manifest = read_manifest(path)
+    scoring = _verified(scoring_path(path), manifest.get("scoring_sha256"))
+    try:
+        return ScoringModel.load(scoring), manifest
+    except ScoringFileError as exc:
+        raise ModelError(str(exc)) from exc
+
+
 def save_model(model: Any, directory: str | os.PathLike[str], manifest: dict[str, Any]) -> Path:
-    """Write model.joblib and manifest.json (atomically, each via a temporary file)."""
+    """Write model.joblib, scoring.npz and manifest.json (each via a temporary file)."""
     import joblib
+
+    from scamscore.scoring_model import ScoringModel
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -80,7 +111,12 @@ def save_model(model: Any, directory: str | os.PathLike[str], manifest: dict[str
     tmp = directory / (MODEL_FILE + ".tmp")
     joblib.dump(model, tmp, compress=3)
     os.replace(tmp, artifact)
-    full = {"format": FORMAT, "sha256": sha256_of(artifact), **manifest}
+    scoring = directory / SCORING_FILE
+    tmp = directory / (SCORING_FILE + ".tmp")
+    ScoringModel.from_pipeline(model).save(tmp)
+    os.replace(tmp, scoring)
+    full = {"format": FORMAT, "sha256": sha256_of(artifact), "scoring_sha256": sha256_of(scoring),
+            **manifest}
     tmp_manifest = directory / (MANIFEST_FILE + ".tmp")
     tmp_manifest.write_text(json.dumps(full, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
                             encoding="utf-8")

@@ -107,7 +107,7 @@ def check(files: tuple[str, ...], as_json: bool, threshold: float | None, lang: 
         else:
             if n:
                 click.echo("\n" + "=" * 72 + "\n")
-            click.echo(render_text(result, text[: scorer.extractor.max_chars]))
+            click.echo(render_text(result, text[: scorer.signals.max_chars]))
     if failed:
         sys.exit(EXIT_INPUT)
 

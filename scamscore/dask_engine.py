@@ -1,9 +1,9 @@
 """Score chunks on a Dask distributed cluster (`scamscore batch --engine dask`).
 
 The client reads the export row-aware (never by byte blocks, which split quoted newlines)
-and writes the output in order; workers only score. The verified model artifact is sent to
-the workers once (broadcast); each worker checks its sha256 against the manifest before
-unpickling it, exactly as a local load does.
+and writes the output in order; workers only score. The model's scoring file (arrays, no
+pickle) and its manifest are sent to the workers once (broadcast); each worker checks the
+file's sha256 against the manifest before reading it, exactly as a local load does.
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from scamscore.artifact import MANIFEST_FILE, MODEL_FILE, resolve
+from scamscore.artifact import MANIFEST_FILE, SCORING_FILE, resolve, scoring_path
 from scamscore.tabular import Chunk, TableError
 
 _MODEL_DIRS: dict[str, str] = {}
 
 
 def _materialise(blob: dict[str, bytes]) -> str:
-    """Write the shipped artifact to a worker-local directory, once per worker process."""
+    """Write the shipped model files to a worker-local directory, once per worker process."""
     key = blob["sha256"].decode()
     if key not in _MODEL_DIRS:
         directory = Path(tempfile.mkdtemp(prefix="scamscore-model-"))
-        (directory / MODEL_FILE).write_bytes(blob["model"])
+        (directory / SCORING_FILE).write_bytes(blob["scoring"])
         (directory / MANIFEST_FILE).write_bytes(blob["manifest"])
         _MODEL_DIRS[key] = str(directory)
     return _MODEL_DIRS[key]
@@ -46,12 +46,13 @@ def dask_map(chunks: Iterable[Chunk], scheduler: str | None, jobs: int,
     from scamscore.artifact import read_manifest, sha256_of
 
     model, lang_detector, high_threshold = options
-    artifact, manifest_path = resolve(model)
+    _, manifest_path = resolve(model)
     manifest = read_manifest(model)
-    if sha256_of(artifact) != manifest["sha256"]:
-        raise TableError(f"refusing to ship {artifact}: sha256 does not match its manifest")
-    blob = {"model": artifact.read_bytes(), "manifest": manifest_path.read_bytes(),
-            "sha256": manifest["sha256"].encode()}
+    scoring = scoring_path(model)
+    if not scoring.is_file() or sha256_of(scoring) != manifest["scoring_sha256"]:
+        raise TableError(f"refusing to ship {scoring}: sha256 does not match its manifest")
+    blob = {"scoring": scoring.read_bytes(), "manifest": manifest_path.read_bytes(),
+            "sha256": manifest["scoring_sha256"].encode()}
     cluster = None
     if scheduler:
         client = Client(scheduler)

@@ -1,4 +1,5 @@
-"""Hashed character n-grams inside word boundaries, for many posts at once, in numpy.
+"""Hashed character n-grams inside word boundaries, for many posts at once, in numpy, and
+their TF-IDF weighting.
 
 The n-grams are scikit-learn's `char_wb` ones (each whitespace-separated word padded with a
 space on both sides, n-grams taken inside each padded word; an n-gram longer than the padded
@@ -133,3 +134,41 @@ def in_batches(items: Iterable[Sized], max_length: int, max_items: int | None = 
             batch, length = [], 0
     if batch:
         yield batch
+
+
+def smooth_idf(counts: sparse.csr_matrix) -> np.ndarray:
+    """Inverse document frequency per column, smoothed as scikit-learn's TfidfTransformer
+    does by default: ln((1 + n) / (1 + df)) + 1."""
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    return np.log((1.0 + n) / (1.0 + df)) + 1.0
+
+
+def tfidf_rows(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """Sublinear TF-IDF with l2-normalised rows (TfidfTransformer(sublinear_tf=True))."""
+    out = sparse.csr_matrix(counts, dtype=np.float64, copy=True)
+    out.data = (np.log(out.data) + 1.0) * idf[out.indices]
+    rows = np.repeat(np.arange(out.shape[0]), np.diff(out.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=out.data**2, minlength=out.shape[0]))
+    norms[norms == 0] = 1.0
+    out.data /= norms[rows]
+    return out
+
+
+def ngram_shares(text: str, row: sparse.csr_matrix, coef: np.ndarray,
+                 ngram_range: tuple[int, int], n_features: int) -> dict[str, float]:
+    """Each distinct n-gram's share of a post's wording term (the shares sum to the term).
+
+    `row` is the post's TF-IDF row and `coef` the classifier weights of its columns.
+    N-grams that share a hash bucket split that bucket's contribution equally.
+    """
+    value = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+    buckets: dict[int, list[str]] = {}
+    for gram in set(char_ngrams(text, ngram_range)):
+        buckets.setdefault(bucket(gram, n_features), []).append(gram)
+    out = {}
+    for j, grams in buckets.items():
+        share = float(coef[j]) * value.get(j, 0.0) / len(grams)
+        for gram in grams:
+            out[gram] = share
+    return out

@@ -1,4 +1,8 @@
-"""Score posts with a verified model and explain every score."""
+"""Score posts with a verified model and explain every score.
+
+Scoring reads the model's `scoring.npz` (see `scoring_model`), so it imports neither
+scikit-learn nor pandas.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from scamscore.artifact import load_model
+from scamscore.artifact import load_scoring
 from scamscore.explain import Evidence, Result, SignalContribution, band_for
-from scamscore.features import Analysis
 from scamscore.language import detect_languages
+from scamscore.signals import Analysis
 
 
 class Scorer:
@@ -19,15 +23,12 @@ class Scorer:
 
     def __init__(self, model_path: str | os.PathLike[str] | None = None,
                  lang_detector: str = "py3langid", high_threshold: float | None = None) -> None:
-        self.pipeline, self.manifest = load_model(model_path)
-        parts = dict(self.pipeline.named_steps["features"].transformer_list)
-        self.extractor = parts["signals"]
-        self.wording = parts["wording"]
-        self.classifier = self.pipeline.named_steps["classifier"]
+        self.model, self.manifest = load_scoring(model_path)
+        self.signals = self.model.signals
         self.lang_detector = lang_detector
-        self.n_signals = len(self.extractor.signal_names_)
-        self.coef = np.asarray(self.classifier.coef_).ravel()
-        self.intercept = float(self.classifier.intercept_[0])
+        self.n_signals = self.model.n_signals
+        self.coef = self.model.coef
+        self.intercept = self.model.intercept
         self.thresholds = dict(self.manifest["thresholds"])
         if high_threshold is not None:
             self.thresholds["high"] = float(high_threshold)
@@ -38,13 +39,12 @@ class Scorer:
         }
 
     def analyse(self, text: str) -> Analysis:
-        return self.extractor.analyse(text)
+        return self.signals.analyse(text)
 
     def _parts(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray]:
         """Per post: each signal's contribution, and the wording term, to the logit."""
-        # the two halves of the pipeline's FeatureUnion, without stacking them into one copy
-        signal_part = self.extractor.transform(analyses) * self.coef[: self.n_signals]
-        wording = self.wording.transform(analyses)
+        signal_part = self.signals.values(analyses) * self.coef[: self.n_signals]
+        wording = self.model.wording_rows(analyses)
         wording_part = np.asarray(wording @ self.coef[self.n_signals :]).ravel()
         return signal_part, wording_part
 
@@ -60,10 +60,10 @@ class Scorer:
         The batch path: no evidence spans and no explanation objects, but the same
         probabilities, bands, languages and signal order as `score_many`.
         """
-        analyses = [self.extractor.analyse(t, evidence=False) for t in texts]
+        analyses = [self.signals.analyse(t, evidence=False) for t in texts]
         signal_part, wording_part = self._parts(analyses)
         languages = detect_languages(texts, self.lang_detector)
-        index = self.extractor._index
+        index = self.signals.index
         rows = []
         for i, analysis in enumerate(analyses):
             probability = self._probability(signal_part[i], float(wording_part[i]))
@@ -76,7 +76,7 @@ class Scorer:
                    langs: Sequence[str | None] | None = None, explain_wording: bool = False
                    ) -> list[Result]:
         """Score a chunk of posts; each result's parts sum to its logit."""
-        analyses = [self.extractor.analyse(t) for t in texts]
+        analyses = [self.signals.analyse(t) for t in texts]
         signal_part, wording_part = self._parts(analyses)
         given_langs = list(langs) if langs is not None else [None] * len(texts)
         to_detect = [i for i, lang in enumerate(given_langs) if not lang]
@@ -89,15 +89,15 @@ class Scorer:
             probability = self._probability(signal_part[i], float(wording_part[i]))
             signals = []
             for name, hit in analysis.hits.items():
-                j = self.extractor._index[name]
+                j = self.signals.index[name]
                 evidence = tuple(Evidence(texts[i][a:b], a, b) for a, b in hit.evidence)
                 signals.append(SignalContribution(
-                    name, self.extractor.descriptions_[name], hit.value,
+                    name, self.model.descriptions[name], hit.value,
                     float(signal_part[i, j]), evidence, hit.languages))
             signals.sort(key=lambda s: (-s.contribution, s.name))
             ngrams: list[tuple[str, float]] = []
             if explain_wording:
-                shares = self.wording.ngram_contributions(analysis, self.coef[self.n_signals :])
+                shares = self.model.ngram_contributions(analysis)
                 ngrams = sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))[:40]
             results.append(Result(
                 source=sources[i] if sources is not None else f"#{i}",

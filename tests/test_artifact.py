@@ -1,4 +1,4 @@
-"""Only verified artifacts are unpickled."""
+"""Only verified artifacts are read; scoring reads arrays, never pickle."""
 
 from __future__ import annotations
 
@@ -9,12 +9,20 @@ from pathlib import Path
 import pytest
 
 from scamscore import artifact
-from scamscore.artifact import MANIFEST_FILE, MODEL_FILE, PACKAGE_MODEL_DIR, ModelError, load_model
+from scamscore.artifact import (
+    MANIFEST_FILE,
+    MODEL_FILE,
+    PACKAGE_MODEL_DIR,
+    SCORING_FILE,
+    ModelError,
+    load_model,
+    load_scoring,
+)
 
 
 @pytest.fixture
 def model_copy(tmp_path: Path) -> Path:
-    for name in (MODEL_FILE, MANIFEST_FILE):
+    for name in (MODEL_FILE, SCORING_FILE, MANIFEST_FILE):
         shutil.copy(PACKAGE_MODEL_DIR / name, tmp_path / name)
     return tmp_path
 
@@ -32,6 +40,7 @@ def no_unpickling(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bundled_manifest_matches_the_artifact() -> None:
     manifest = json.loads((PACKAGE_MODEL_DIR / MANIFEST_FILE).read_text())
     assert manifest["sha256"] == artifact.sha256_of(PACKAGE_MODEL_DIR / MODEL_FILE)
+    assert manifest["scoring_sha256"] == artifact.sha256_of(PACKAGE_MODEL_DIR / SCORING_FILE)
     assert {"medium", "high"} <= set(manifest["thresholds"])
 
 
@@ -66,3 +75,74 @@ def test_committed_model_was_trained_on_the_current_lexicons() -> None:
     manifest = json.loads((PACKAGE_MODEL_DIR / MANIFEST_FILE).read_text())
     assert manifest["lexicon_sha256"] == lexicon_fingerprint(default_lexicons()), \
         "lexicons changed since the model was trained: run `make train` and commit the model"
+
+
+@pytest.fixture
+def no_npz_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("np.load must not be reached")
+
+    monkeypatch.setattr(np, "load", refuse)
+
+
+def test_tampered_scoring_file_is_refused_before_reading(model_copy: Path, no_npz_reading) -> None:
+    with open(model_copy / SCORING_FILE, "ab") as fh:
+        fh.write(b"\x00")
+    with pytest.raises(ModelError, match="does not match the manifest"):
+        load_scoring(model_copy)
+
+
+def test_older_model_format_gets_a_retrain_message(model_copy: Path) -> None:
+    manifest = json.loads((model_copy / MANIFEST_FILE).read_text())
+    manifest["format"] = "scamscore-model/1"
+    (model_copy / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match=r"older scamscore.*make train"):
+        load_scoring(model_copy)
+
+
+def test_scoring_file_with_pickled_objects_is_refused(tmp_path: Path) -> None:
+    import numpy as np
+
+    from scamscore.scoring_model import ScoringFileError, ScoringModel
+
+    np.savez(tmp_path / "evil.npz", meta=np.array([{"format": "x"}], dtype=object))
+    with pytest.raises(ScoringFileError, match="unreadable"):
+        ScoringModel.load(tmp_path / "evil.npz")
+
+
+def test_scoring_file_round_trips_byte_for_byte(tmp_path: Path) -> None:
+    from scamscore.scoring_model import ScoringModel
+
+    model, _ = load_scoring()
+    model.save(tmp_path / "a.npz")
+    again = ScoringModel.load(tmp_path / "a.npz")
+    again.save(tmp_path / "b.npz")
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    assert again.signals.matcher.regexes == model.signals.matcher.regexes
+    assert again.descriptions == model.descriptions and again.intercept == model.intercept
+
+
+def test_scoring_file_is_what_the_pipeline_holds() -> None:
+    import numpy as np
+
+    from scamscore.scoring_model import ScoringModel
+
+    pipeline, _ = load_model()
+    scoring, _ = load_scoring()
+    expected = ScoringModel.from_pipeline(pipeline)
+    np.testing.assert_array_equal(scoring.coef, expected.coef)
+    np.testing.assert_array_equal(scoring.idf, expected.idf)
+    assert scoring.signals.signal_names == expected.signals.signal_names
+    assert scoring.signals.matcher.regexes == expected.signals.matcher.regexes
+
+
+def test_scoring_imports_neither_sklearn_nor_pandas() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from scamscore.scorer import Scorer; Scorer().score('free visa, WhatsApp only'); "
+            "print(sorted(m for m in ('sklearn', 'pandas', 'joblib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -75,12 +75,15 @@ def test_contributions_sum_to_the_logit(scorer, post: str) -> None:
     result = scorer.score(post)
     logit = math.log(result.probability / (1 - result.probability))
     assert result.logit == pytest.approx(logit, abs=1e-9)
-    shares = sum(v for _, v in scorer.wording.ngram_contributions(
-        scorer.analyse(post), scorer.coef[scorer.n_signals:]).items())
+    shares = sum(scorer.model.ngram_contributions(scorer.analyse(post)).values())
     assert shares == pytest.approx(result.wording, abs=1e-9)
 
 
 def test_scorer_agrees_with_the_pipeline(scorer) -> None:
-    expected = scorer.pipeline.predict_proba(POSTS)[:, 1]
+    from scamscore.artifact import load_model
+
+    pipeline, _ = load_model()
+    expected = pipeline.predict_proba(POSTS)[:, 1]
     got = [r.probability for r in scorer.score_many(POSTS)]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert [r[0] for r in scorer.score_rows(POSTS)] == got

@@ -66,3 +66,20 @@ def test_many_tiny_posts_and_empty_input() -> None:
 def test_bad_ngram_range() -> None:
     with pytest.raises(ValueError, match="ngram_range"):
         hashed_counts(["x"], (0, 2))
+
+
+def test_tfidf_rows_equal_sklearns_transformer() -> None:
+    import numpy as np
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    from scamscore.ngrams import smooth_idf, tfidf_rows
+
+    counts = hashed_counts(["free housing free visa", "", "nurses wanted, visa sponsorship",
+                            "girls 18-22 new start"], (2, 4), 2**10)
+    counts = sparse.vstack([counts, counts[:2]]).tocsr()
+    reference = TfidfTransformer(sublinear_tf=True).fit(counts)
+    np.testing.assert_allclose(smooth_idf(counts), reference.idf_, rtol=1e-15)
+    ours = tfidf_rows(counts, smooth_idf(counts))
+    assert abs(ours - reference.transform(counts)).max() < 1e-15
+    assert ours.getrow(1).nnz == 0

@@ -1,0 +1,119 @@
+"""What scoring needs from a fitted pipeline, as plain data: no pickle and no scikit-learn.
+
+Training saves the scikit-learn pipeline (`model.joblib`, pickle) and, beside it, this
+`scoring.npz`: the lexicon regexes, signal names and descriptions, the wording n-gram
+settings and idf weights, and the calibrated linear weights. Scoring reads only the npz,
+with `allow_pickle=False`, so loading a model runs no code from the file, and a scoring
+process never imports scikit-learn or pandas.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from scamscore.lexicon import LexiconMatcher
+from scamscore.ngrams import hashed_counts, ngram_shares, tfidf_rows
+from scamscore.signals import Analysis, SignalAnalyser, normalised_text
+
+FORMAT = "scamscore-scoring/1"
+
+
+class ScoringFileError(ValueError):
+    """The scoring file is not one that `ScoringModel.save` wrote."""
+
+
+@dataclass
+class ScoringModel:
+    """Signals + hashed TF-IDF wording -> one linear, calibrated logit."""
+
+    signals: SignalAnalyser
+    descriptions: dict[str, str]
+    ngram_range: tuple[int, int]
+    idf: np.ndarray
+    coef: np.ndarray  # the signal weights, then the wording weights
+    intercept: float
+
+    @property
+    def n_signals(self) -> int:
+        return len(self.signals.signal_names)
+
+    @classmethod
+    def from_pipeline(cls, pipeline: Any) -> ScoringModel:
+        """Take the fitted parts out of a `model.build_pipeline()` pipeline."""
+        parts = dict(pipeline.named_steps["features"].transformer_list)
+        extractor, wording = parts["signals"], parts["wording"]
+        classifier = pipeline.named_steps["classifier"]
+        return cls(
+            signals=extractor.analyser_,
+            descriptions=dict(extractor.descriptions_),
+            ngram_range=tuple(wording.ngram_range),
+            idf=np.asarray(wording.idf_, dtype=np.float64),
+            coef=np.asarray(classifier.coef_, dtype=np.float64).ravel(),
+            intercept=float(classifier.intercept_[0]),
+        )
+
+    def wording_rows(self, items: Iterable[str | Analysis]) -> sparse.csr_matrix:
+        """TF-IDF rows of the posts' hashed char_wb n-grams (the pipeline's wording part)."""
+        texts = [normalised_text(x, self.signals.max_chars) for x in items]
+        return tfidf_rows(hashed_counts(texts, self.ngram_range, len(self.idf)), self.idf)
+
+    def ngram_contributions(self, item: str | Analysis) -> dict[str, float]:
+        """Each distinct n-gram's share of the post's wording term."""
+        text = normalised_text(item, self.signals.max_chars)
+        return ngram_shares(text, self.wording_rows([item]), self.coef[self.n_signals :],
+                            self.ngram_range, len(self.idf))
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write an npz whose bytes depend only on the model (fixed zip timestamps)."""
+        meta = {
+            "format": FORMAT,
+            "signal_names": self.signals.signal_names,
+            "descriptions": self.descriptions,
+            "max_chars": self.signals.max_chars,
+            "regexes": [[lang, name, regex] for (lang, name), regex in self.signals.matcher.regexes.items()],
+            "ngram_range": list(self.ngram_range),
+            "intercept": self.intercept,
+        }
+        arrays = {"meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
+                  "idf": self.idf, "coef": self.coef}
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, array in arrays.items():
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, buffer.getvalue())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ScoringModel:
+        """Read a file `save` wrote (arrays only: nothing in it is executed)."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(data["meta"].tobytes().decode("utf-8"))
+                idf, coef = data["idf"], data["coef"]
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise ScoringFileError(f"unreadable scoring file {path}: {exc}") from exc
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ScoringFileError(f"{path} is not a {FORMAT} file")
+        names = meta["signal_names"]
+        if coef.shape != (len(names) + len(idf),):
+            raise ScoringFileError(f"{path}: {len(coef)} weights for {len(names)} signals and "
+                                   f"{len(idf)} wording columns")
+        matcher = LexiconMatcher({(lang, name): regex for lang, name, regex in meta["regexes"]})
+        return cls(
+            signals=SignalAnalyser(names, matcher, int(meta["max_chars"])),
+            descriptions=dict(meta["descriptions"]),
+            ngram_range=(int(meta["ngram_range"][0]), int(meta["ngram_range"][1])),
+            idf=idf,
+            coef=coef,
+            intercept=float(meta["intercept"]),
+        )
