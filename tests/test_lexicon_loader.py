@@ -70,3 +70,26 @@ def test_fired_names_the_signals_match_finds() -> None:
         assert set(fired) == set(spans)
         for name, langs in fired.items():
             assert sorted(set(langs)) == sorted({lang for lang, _, _ in spans[name]})
+
+
+def test_the_sets_fire_exactly_what_each_entry_regex_finds() -> None:
+    """Splitting each language into a plain and a long-gap RE2 set loses and adds nothing."""
+    from scamscore.dataset import load_corpus
+    from scamscore.lexicon import LexiconMatcher, default_lexicons, has_long_gap, matching_view
+    from scamscore.normalize import normalise
+
+    matcher = LexiconMatcher.from_lexicons(default_lexicons())
+    groups = [keys for keys, _ in matcher.set_groups()]
+    assert sorted(key for keys in groups for key in keys) == sorted(matcher.regexes)
+    assert any(all(has_long_gap(matcher.regexes[key]) for key in keys) for keys in groups)
+    for text in load_corpus()["text"].tolist()[::6]:
+        data = matching_view(normalise(text).text).encode("utf-8")
+        expected = sorted(key for key in matcher.regexes if matcher._regex(key).search(data))
+        assert matcher._fired_keys(data) == expected
+
+
+def test_long_gaps_are_recognised() -> None:
+    from scamscore.lexicon import has_long_gap
+
+    assert has_long_gap(r"trabajo[^\n]{0,60}extranjero")
+    assert not has_long_gap(r"free\s{0,4}housing") and not has_long_gap("x{2}")
