@@ -161,7 +161,29 @@ def emoji_density(text: str, norm: Normalised) -> Computed | None:
     per_100 = 100.0 * count / max(len(norm.text), 1)
     if count < 3 or per_100 < 1.0:
         return None
-    return Computed(round(min(1.0, per_100 / 5.0), 6), tuple(norm.to_original(*s) for s in spans[:3]))
+    quoted = [norm.to_original(*s) for s in spans[:3]]
+    return Computed(round(min(1.0, per_100 / 5.0), 6), _whole_flags(text, quoted))
+
+
+_FLAG_LETTER = re.compile("[\U0001F1E6-\U0001F1FF]")
+
+
+def _whole_flags(text: str, spans: list[Span]) -> tuple[Span, ...]:
+    """Widen evidence spans so that a flag (two regional-indicator letters, which the emoji
+    class counts one by one) is quoted whole instead of as half a flag."""
+    out: list[Span] = []
+    for start, end in spans:
+        if end - start == 1 and _FLAG_LETTER.match(text, start):
+            run = start
+            while run > 0 and _FLAG_LETTER.match(text, run - 1):
+                run -= 1
+            if (start - run) % 2:
+                start -= 1
+            elif end < len(text) and _FLAG_LETTER.match(text, end):
+                end += 1
+        if (start, end) not in out:
+            out.append((start, end))
+    return tuple(out)
 
 
 @register("CAPS_DENSITY")

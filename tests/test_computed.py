@@ -24,6 +24,7 @@ CASES = [
     ("LINK", "apply at https://careers.example.org/jobs/42", ["https://careers.example.org/jobs/42"]),
     ("LINK", "no links here", None),
     ("EMOJI_DENSITY", "🔥🔥🔥 JOBS 💰💰", ["🔥", "🔥", "🔥"]),
+    ("EMOJI_DENSITY", "🇷🇺🇷🇺 work 🔥", ["🇷🇺", "🇷🇺"]),  # flags quoted whole, not 🇷
     ("EMOJI_DENSITY", "A calm post with one emoji 🙂 and a lot of ordinary words in it.", None),
     ("CAPS_DENSITY", "URGENT HIRING GIRLS FOR HOTEL WORK ABROAD", []),
     ("CAPS_DENSITY", "An ordinary sentence with a Name in it.", None),
