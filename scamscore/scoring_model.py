@@ -104,16 +104,22 @@ class ScoringModel:
             raise ScoringFileError(f"unreadable scoring file {path}: {exc}") from exc
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ScoringFileError(f"{path} is not a {FORMAT} file")
-        names = meta["signal_names"]
-        if coef.shape != (len(names) + len(idf),):
-            raise ScoringFileError(f"{path}: {len(coef)} weights for {len(names)} signals and "
-                                   f"{len(idf)} wording columns")
-        matcher = LexiconMatcher({(lang, name): regex for lang, name, regex in meta["regexes"]})
+        try:
+            names = [str(name) for name in meta["signal_names"]]
+            regexes = {(str(lang), str(name)): str(regex) for lang, name, regex in meta["regexes"]}
+            low, high = (int(n) for n in meta["ngram_range"])
+            max_chars, intercept = int(meta["max_chars"]), float(meta["intercept"])
+            descriptions = {str(k): str(v) for k, v in meta["descriptions"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ScoringFileError(f"{path}: malformed header ({exc!r})") from exc
+        if idf.ndim != 1 or coef.shape != (len(names) + len(idf),):
+            raise ScoringFileError(f"{path}: {coef.shape} weights for {len(names)} signals and "
+                                   f"{idf.shape} wording columns")
         return cls(
-            signals=SignalAnalyser(names, matcher, int(meta["max_chars"])),
-            descriptions=dict(meta["descriptions"]),
-            ngram_range=(int(meta["ngram_range"][0]), int(meta["ngram_range"][1])),
+            signals=SignalAnalyser(names, LexiconMatcher(regexes), max_chars),
+            descriptions=descriptions,
+            ngram_range=(low, high),
             idf=idf,
             coef=coef,
-            intercept=float(meta["intercept"]),
+            intercept=intercept,
         )

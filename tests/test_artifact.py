@@ -146,3 +146,14 @@ def test_scoring_imports_neither_sklearn_nor_pandas() -> None:
             "print(sorted(m for m in ('sklearn', 'pandas', 'joblib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_scoring_file_with_a_bad_header_is_refused(tmp_path: Path) -> None:
+    import numpy as np
+
+    from scamscore.scoring_model import FORMAT, ScoringFileError, ScoringModel
+
+    meta = np.frombuffer(json.dumps({"format": FORMAT, "signal_names": 3}).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "bad.npz", meta=meta, idf=np.ones(4), coef=np.ones(5))
+    with pytest.raises(ScoringFileError, match="malformed header"):
+        ScoringModel.load(tmp_path / "bad.npz")
