@@ -5,6 +5,13 @@ Lexicons are data (scamscore/lexicons/<lang>.yaml). Each entry lists literal `ph
 `patterns` (RE2 syntax, matched against normalised text), plus `examples` that prove them.
 Everything compiles to RE2, which matches in time linear in the input: no lexicon entry can
 backtrack catastrophically. Errors name the file and the key.
+
+A language file may also list `negation` cues. For a signal the catalogue marks
+`negatable` (UPFRONT_FEE), a match with a cue right before it ("no registration fee",
+"sin cuota de inscripción") or after it ("registration fee: waived") in the same clause
+does not count; the signal fires only if some match is not negated. A match is read in
+the language of every lexicon whose match overlaps it (lexicons share phrases: "registration
+fee" is in several), and any of those languages' cues can negate it.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,11 +59,24 @@ class SignalSpec:
     authority: str
     enabled: bool = True
     direction: str = "raises"
+    negatable: bool = False
+
+
+@dataclass(frozen=True)
+class NegationCues:
+    """Words that negate a negatable signal's match within NEGATION_WORDS words."""
+
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+
+NEGATION_WORDS = 1  # words allowed between a cue and the match it negates
 
 
 @dataclass(frozen=True)
 class LexiconEntry:
-    """One signal's phrases, patterns and examples in one language."""
+    """One signal's phrases, patterns and examples in one language (and, for a negatable
+    signal, the language's negation cues)."""
 
     language: str
     signal: str
@@ -64,6 +85,7 @@ class LexiconEntry:
     patterns: tuple[str, ...]
     hits: tuple[str, ...]
     misses: tuple[str, ...]
+    negation: NegationCues | None = None
 
 
 def _read_yaml(path: Path) -> Any:
@@ -85,7 +107,7 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, SignalSpec]:
             raise LexiconError(f"{where}: names are UPPER_SNAKE")
         if not isinstance(spec, dict):
             raise LexiconError(f"{where}: expected a mapping")
-        unknown = set(spec) - {"kind", "describe", "authority", "enabled", "direction"}
+        unknown = set(spec) - {"kind", "describe", "authority", "enabled", "direction", "negatable"}
         if unknown:
             raise LexiconError(f"{where}: unknown keys {sorted(unknown)}")
         if spec.get("kind") not in SIGNAL_KINDS:
@@ -95,9 +117,12 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, SignalSpec]:
                 raise LexiconError(f"{where}: '{key}' is required")
         if spec.get("direction", "raises") not in ("raises", "lowers"):
             raise LexiconError(f"{where}: direction must be 'raises' or 'lowers'")
+        negatable = spec.get("negatable", False)
+        if not isinstance(negatable, bool) or (negatable and spec["kind"] != "lexicon"):
+            raise LexiconError(f"{where}: negatable must be true or false, and only for lexicon signals")
         catalogue[name] = SignalSpec(
             name, spec["kind"], spec["describe"], spec["authority"],
-            bool(spec.get("enabled", True)), spec.get("direction", "raises"),
+            bool(spec.get("enabled", True)), spec.get("direction", "raises"), negatable,
         )
     return catalogue
 
@@ -115,12 +140,26 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _negation_cues(raw: Any, where: str) -> NegationCues | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"before", "after"}:
+        raise LexiconError(f"{where}: expected a mapping with 'before' and/or 'after' lists")
+    cues = NegationCues(_strings(raw.get("before"), f"{where}.before"),
+                        _strings(raw.get("after"), f"{where}.after"))
+    return cues if cues.before or cues.after else None
+
+
 def load_lexicon_file(path: Path, catalogue: dict[str, SignalSpec]) -> dict[str, LexiconEntry]:
     """Read and validate one language file; compile each entry to catch bad patterns."""
     raw = _read_yaml(path)
     lang = path.stem
     if not isinstance(raw, dict) or raw.get("language") != lang:
         raise LexiconError(f"{path.name}: needs 'language: {lang}' and a 'signals' mapping")
+    unknown_top = set(raw) - {"language", "signals", "negation"}
+    if unknown_top:
+        raise LexiconError(f"{path.name}: unknown keys {sorted(unknown_top)}")
+    negation = _negation_cues(raw.get("negation"), f"{path.name}: negation")
     signals = raw.get("signals")
     if not isinstance(signals, dict):
         raise LexiconError(f"{path.name}: 'signals' must be a mapping")
@@ -147,6 +186,7 @@ def load_lexicon_file(path: Path, catalogue: dict[str, SignalSpec]) -> dict[str,
             patterns=_strings(spec.get("patterns"), f"{where}.patterns"),
             hits=_strings(examples.get("hit"), f"{where}.examples.hit"),
             misses=_strings(examples.get("miss"), f"{where}.examples.miss"),
+            negation=negation if catalogue[name].negatable else None,
         )
         if not entry.phrases and not entry.patterns:
             raise LexiconError(f"{where}: needs at least one phrase or pattern")
@@ -273,10 +313,47 @@ def entry_regex(entry: LexiconEntry) -> str:
     return _wrap("|".join(f"(?:{b})" for b in bodies if b))
 
 
+_WORD_CHAR = rf"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f{_CURRENCY}]"
+# A cue negates a match only within its clause: "No experience needed, registration fee
+# 5000" is not negated. (Found in the normalised text: the matching view has no Arabic or
+# Devanagari punctuation.)
+_CLAUSE_BREAK = re.compile(r"[.!?;,\n\u060c\u061b\u061f\u0964\u0965\u2026]")
+_CONTEXT_CHARS = 80  # how far before / after a match its negation cues are looked for
+
+
+def negation_regexes(cues: NegationCues) -> tuple[str, str]:
+    """RE2 for a cue ending at most NEGATION_WORDS words before the end of the text before
+    a match, and for one starting at most that many words into the text after it ("" if
+    no cues)."""
+    def any_of(words: tuple[str, ...]) -> str:
+        return "|".join(f"(?:{_phrase_body(w)})" for w in words)
+
+    words = f"(?:{_WORD_CHAR}+{_EDGE}+){{0,{NEGATION_WORDS}}}"
+    before = f"(?:^|{_EDGE})(?:{any_of(cues.before)}){_EDGE}+{words}$" if cues.before else ""
+    after = f"^{_EDGE}*{words}(?:{any_of(cues.after)})(?:$|{_EDGE})" if cues.after else ""
+    return before, after
+
+
+def _clause_before(text: str, start: int) -> bytes:
+    """The matching view of the clause text before text[start], as RE2 reads it."""
+    window = text[max(0, start - _CONTEXT_CHARS) : start]
+    cut = 0
+    for m in _CLAUSE_BREAK.finditer(window):
+        cut = m.end()
+    return matching_view(window[cut:]).encode("utf-8")
+
+
+def _clause_after(text: str, end: int) -> bytes:
+    window = text[end : end + _CONTEXT_CHARS]
+    m = _CLAUSE_BREAK.search(window)
+    return matching_view(window[: m.start()] if m else window).encode("utf-8")
+
+
 def lexicon_fingerprint(lexicons: dict[str, dict[str, LexiconEntry]]) -> str:
     """A stable hash of everything the matcher compiles (not the examples)."""
     data = {
-        lang: {name: [e.phrases, e.patterns] for name, e in sorted(entries.items())}
+        lang: {name: [e.phrases, e.patterns] + ([e.negation.before, e.negation.after] if e.negation else [])
+               for name, e in sorted(entries.items())}
         for lang, entries in sorted(lexicons.items())
     }
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
@@ -317,21 +394,27 @@ class LexiconMatcher:
     long_gap_set_memory = 16 << 20
     regex_memory = 8 << 20
 
-    def __init__(self, regexes: dict[tuple[str, str], str]) -> None:
+    def __init__(self, regexes: dict[tuple[str, str], str],
+                 negations: dict[tuple[str, str], tuple[str, str]] | None = None) -> None:
         self.regexes = dict(sorted(regexes.items()))
+        # (language, negatable signal) -> RE2 for that language's cues (before, after)
+        self.negations = dict(sorted((negations or {}).items()))
+        self.negatable = {name for _, name in self.negations}
         self._sets: list[tuple[Any, list[tuple[str, str]]]] | None = None
         self._compiled: dict[tuple[str, str], Any] = {}
+        self._negation_compiled: dict[tuple[str, str], tuple[Any, Any]] = {}
 
     @classmethod
     def from_lexicons(cls, lexicons: dict[str, dict[str, LexiconEntry]]) -> LexiconMatcher:
-        return cls({(lang, name): entry_regex(e)
-                    for lang, entries in lexicons.items() for name, e in entries.items()})
+        entries = [e for by_name in lexicons.values() for e in by_name.values()]
+        return cls({(e.language, e.signal): entry_regex(e) for e in entries},
+                   {(e.language, e.signal): negation_regexes(e.negation) for e in entries if e.negation})
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"regexes": self.regexes}
+        return {"regexes": self.regexes, "negations": self.negations}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["regexes"])
+        self.__init__(state["regexes"], state.get("negations"))
 
     def set_groups(self) -> list[tuple[list[tuple[str, str]], int]]:
         """The keys of each RE2 set, with its memory budget: per language, plain then long-gap."""
@@ -364,26 +447,88 @@ class LexiconMatcher:
             self._sets = self._compile_sets()
         return sorted(keys[i] for searcher, keys in self._sets for i in searcher.Match(data) or ())
 
-    def fired(self, text: str) -> dict[str, list[str]]:
-        """Signal name -> languages whose lexicon fired it in `text` (normalised); no spans."""
+    def _negated(self, key: tuple[str, str], text: str, start: int, end: int) -> bool:
+        """Whether one of the key's language's cues stands next to text[start:end] in its clause."""
+        if key not in self.negations:
+            return False
+        if key not in self._negation_compiled:
+            self._negation_compiled[key] = tuple(  # type: ignore[assignment]
+                re2.compile(source, _options(self.regex_memory)) if source else None
+                for source in self.negations[key])
+        before, after = self._negation_compiled[key]
+        return bool((before is not None and before.search(_clause_before(text, start)))
+                    or (after is not None and after.search(_clause_after(text, end))))
+
+    def _spans(self, key: tuple[str, str], data: bytes, to_char: Callable[[int], int]
+               ) -> Iterator[tuple[int, int]]:
+        """Character spans of the key's matches (`data` is the matching view in UTF-8)."""
+        for m in self._regex(key).finditer(data):
+            start, end = m.span(1)
+            yield to_char(start), to_char(end)
+
+    def _affirmed(self, name: str, langs: list[str], text: str, data: bytes,
+                  to_char: Callable[[int], int]) -> list[tuple[str, int, int]]:
+        """(language, start, end) of a negatable signal's matches that no cue negates, in
+        text order. Overlapping matches are read in all their lexicons' languages."""
+        matches = sorted((start, end, lang) for lang in langs
+                         for start, end in self._spans((lang, name), data, to_char))
+        kept = []
+        i = 0
+        while i < len(matches):
+            j, reach = i + 1, matches[i][1]
+            while j < len(matches) and matches[j][0] < reach:
+                reach = max(reach, matches[j][1])
+                j += 1
+            speakers = sorted({lang for _, _, lang in matches[i:j]})
+            kept += [(lang, start, end) for start, end, lang in matches[i:j]
+                     if not any(self._negated((s, name), text, start, end) for s in speakers)]
+            i = j
+        return kept
+
+    def _fired_by_signal(self, data: bytes) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
-        for lang, name in self._fired_keys(matching_view(text).encode("utf-8")):
+        for lang, name in self._fired_keys(data):
             found.setdefault(name, []).append(lang)
         return found
 
+    def fired(self, text: str) -> dict[str, list[str]]:
+        """Signal name -> languages whose lexicon fired it in `text` (normalised); no spans
+        (except for negatable signals, whose matches are checked for a negation)."""
+        view = matching_view(text)
+        data = view.encode("utf-8")
+        found = self._fired_by_signal(data)
+        for name in self.negatable & set(found):
+            affirmed = self._affirmed(name, found[name], text, data, byte_to_char(view, data))
+            if affirmed:
+                found[name] = sorted({lang for lang, _, _ in affirmed})
+            else:
+                del found[name]
+        return found
+
     def match(self, text: str) -> dict[str, list[tuple[str, int, int]]]:
-        """Signal name -> [(language, start, end)] spans in `text` (normalised)."""
+        """Signal name -> [(language, start, end)] spans in `text` (normalised): up to
+        `max_spans`, and at least one for each language that fired the signal."""
         view = matching_view(text)
         data = view.encode("utf-8")
         to_char = byte_to_char(view, data)
         found: dict[str, list[tuple[str, int, int]]] = {}
-        for lang, name in self._fired_keys(data):
-            spans = found.setdefault(name, [])
-            for m in self._regex((lang, name)).finditer(data):
-                start, end = m.span(1)
-                spans.append((lang, to_char(start), to_char(end)))
-                if len(spans) >= self.max_spans:
-                    break
+        for name, langs in self._fired_by_signal(data).items():
+            if name in self.negatable:
+                affirmed = self._affirmed(name, langs, text, data, to_char)
+                firsts = {}
+                for lang, start, end in affirmed:
+                    firsts.setdefault(lang, (lang, start, end))
+                spans = affirmed[: self.max_spans]
+                spans += [first for lang, first in firsts.items() if first not in spans]
+            else:
+                spans = []
+                for lang in langs:
+                    for start, end in self._spans((lang, name), data, to_char):
+                        spans.append((lang, start, end))
+                        if len(spans) >= self.max_spans:
+                            break
+            if spans:
+                found[name] = spans
         return found
 
 
@@ -397,7 +542,7 @@ def example_failures(entry: LexiconEntry) -> list[str]:
     """Examples of `entry` that do not behave: a `hit` that does not fire, a `miss` that does."""
     from scamscore.normalize import normalise
 
-    matcher = LexiconMatcher({(entry.language, entry.signal): entry_regex(entry)})
+    matcher = LexiconMatcher.from_lexicons({entry.language: {entry.signal: entry}})
     failures = []
     for expected, examples in ((True, entry.hits), (False, entry.misses)):
         for text in examples:

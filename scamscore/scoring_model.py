@@ -80,6 +80,8 @@ class ScoringModel:
             "descriptions": self.descriptions,
             "max_chars": self.signals.max_chars,
             "regexes": [[lang, name, regex] for (lang, name), regex in self.signals.matcher.regexes.items()],
+            "negations": [[lang, name, before, after]
+                          for (lang, name), (before, after) in self.signals.matcher.negations.items()],
             "ngram_range": list(self.ngram_range),
             "intercept": self.intercept,
         }
@@ -107,6 +109,8 @@ class ScoringModel:
         try:
             names = [str(name) for name in meta["signal_names"]]
             regexes = {(str(lang), str(name)): str(regex) for lang, name, regex in meta["regexes"]}
+            negations = {(str(lang), str(name)): (str(before), str(after))
+                         for lang, name, before, after in meta["negations"]}
             low, high = (int(n) for n in meta["ngram_range"])
             max_chars, intercept = int(meta["max_chars"]), float(meta["intercept"])
             descriptions = {str(k): str(v) for k, v in meta["descriptions"].items()}
@@ -116,7 +120,7 @@ class ScoringModel:
             raise ScoringFileError(f"{path}: {coef.shape} weights for {len(names)} signals and "
                                    f"{idf.shape} wording columns")
         return cls(
-            signals=SignalAnalyser(names, LexiconMatcher(regexes), max_chars),
+            signals=SignalAnalyser(names, LexiconMatcher(regexes, negations), max_chars),
             descriptions=descriptions,
             ngram_range=(low, high),
             idf=idf,

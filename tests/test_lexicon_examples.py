@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scamscore.lexicon import LexiconMatcher, default_lexicons, entry_regex, load_catalogue
+from scamscore.lexicon import LexiconMatcher, default_lexicons, load_catalogue
 from scamscore.normalize import normalise
 
 
@@ -29,7 +29,7 @@ def test_lexicon_example(case: tuple[str, str, str, bool]) -> None:
     lang, name, text, should_fire = case
     key = (lang, name)
     if key not in _MATCHERS:
-        _MATCHERS[key] = LexiconMatcher({key: entry_regex(default_lexicons()[lang][name])})
+        _MATCHERS[key] = LexiconMatcher.from_lexicons({lang: {name: default_lexicons()[lang][name]}})
     fired = name in _MATCHERS[key].match(normalise(text).text)
     assert fired == should_fire
 

@@ -93,3 +93,38 @@ def test_long_gaps_are_recognised() -> None:
 
     assert has_long_gap(r"trabajo[^\n]{0,60}extranjero")
     assert not has_long_gap(r"free\s{0,4}housing") and not has_long_gap("x{2}")
+
+
+@pytest.mark.parametrize(("text", "fires"), [
+    ("No registration fee.", False),
+    ("no hidden registration fee", False),                          # one word between: negated
+    ("No experience needed registration fee 5000", True),           # two words: not negated
+    ("No experience needed, registration fee 5000", True),          # another clause
+    ("Registration fee: waived", False),                            # cue after the match
+    ("No registration fee for nurses. Registration fee 50 USD for drivers", True),  # one affirmed
+    ("Hakuna ada ya usajili.", False),                               # other languages' cues
+    ("रजिस्ट्रेशन फीस नहीं ली जाती", False),
+    ("بدون خبرة، لازم تدفع رسوم التسجيل 500 جنيه", True),          # Arabic comma ends the clause
+    ("la matrícula no es reembolsable", True),       # English "no" does not negate Spanish text
+])
+def test_negated_fee_mentions_do_not_fire(text: str, fires: bool) -> None:
+    from scamscore.features import SignalExtractor
+
+    analyser = SignalExtractor().fit().analyser_
+    for evidence in (True, False):
+        assert ("UPFRONT_FEE" in analyser.analyse(text, evidence).hits) == fires, (text, evidence)
+
+
+def test_only_affirmed_matches_are_quoted() -> None:
+    from scamscore.features import SignalExtractor
+
+    text = "No registration fee for nurses. Registration fee 50 USD for drivers"
+    hit = SignalExtractor().fit().analyse(text).hits["UPFRONT_FEE"]
+    assert [text[a:b] for a, b in hit.evidence] == ["Registration fee 50 USD"]
+
+
+def test_negatable_is_only_for_lexicon_signals(tmp_path: Path) -> None:
+    path = tmp_path / "signals.yaml"
+    path.write_text("PHONE_NUMBER:\n  kind: computed\n  describe: d\n  authority: a\n  negatable: true\n")
+    with pytest.raises(LexiconError, match="negatable"):
+        load_catalogue(path)

@@ -28,9 +28,12 @@ def signals_md() -> str:
             langs = ", ".join(
                 f"{lang} ({len(e[spec.name].phrases) + len(e[spec.name].patterns)})"
                 for lang, e in sorted(lexicons.items()) if spec.name in e)
-        lines.append(f"| `{spec.name}` | {spec.kind} | {spec.direction} | {spec.describe} | "
+        direction = spec.direction + (", negatable" if spec.negatable else "")
+        lines.append(f"| `{spec.name}` | {spec.kind} | {direction} | {spec.describe} | "
                      f"{spec.authority} | {langs} |")
-    lines += ["", "Numbers in brackets: phrases and patterns in that language's lexicon."]
+    lines += ["", "Numbers in brackets: phrases and patterns in that language's lexicon.",
+              "Negatable: a match negated in its clause (\"no registration fee\") does not count; "
+              "the cues are each lexicon's `negation` lists."]
     return "\n".join(lines) + "\n"
 
 
