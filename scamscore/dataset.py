@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where data is read: `check` never loads it
+    import pandas as pd
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "corpus"
 CORPUS_COLUMNS = ["id", "text", "label", "lang", "kind", "group", "derived"]
@@ -30,6 +32,8 @@ class DataError(ValueError):
 
 def load_corpus(directory: Path = CORPUS_DIR) -> pd.DataFrame:
     """All data/corpus/*.csv files, validated (columns, unique ids, labels, kinds)."""
+    import pandas as pd
+
     paths = sorted(Path(directory).glob("*.csv"))
     if not paths:
         raise DataError(f"no corpus files in {directory}")
@@ -82,6 +86,8 @@ def read_labeled(path: str | Path, text_column: str = "text", label_column: str 
     Recognises the EMSCAD `fake_job_postings.csv` layout (title ... benefits, fraudulent) and
     joins its text fields. Rows whose label cannot be read are an error, not dropped.
     """
+    import pandas as pd
+
     path = Path(path)
     if not path.is_file():
         raise DataError(f"no such file: {path}")
