@@ -83,3 +83,27 @@ def test_tfidf_rows_equal_sklearns_transformer() -> None:
     ours = tfidf_rows(counts, smooth_idf(counts))
     assert abs(ours - reference.transform(counts)).max() < 1e-15
     assert ours.getrow(1).nnz == 0
+
+
+@pytest.mark.parametrize("dtype", ["uint32", "uint64"])
+@pytest.mark.parametrize("high", [2**8, 2**16, 2**20, 2**32 - 1])
+def test_count_keys_equals_np_unique(dtype, high):
+    """The radix sort of 32-bit keys (and np.sort of wider ones) counts as np.unique does,
+    across both 16-bit halves of the key."""
+    import numpy as np
+
+    rng = np.random.default_rng(high)
+    keys = rng.integers(0, high, 5000, endpoint=True).astype(dtype)
+    keys[:50] = keys[50:100]  # repeats
+    unique, counts = ngrams.count_keys(keys)
+    expected, expected_counts = np.unique(keys, return_counts=True)
+    assert unique.dtype == keys.dtype
+    assert unique.tolist() == expected.tolist()
+    assert counts.tolist() == expected_counts.tolist()
+
+
+def test_count_keys_empty():
+    import numpy as np
+
+    unique, counts = ngrams.count_keys(np.zeros(0, dtype=np.uint32))
+    assert len(unique) == 0 and len(counts) == 0
