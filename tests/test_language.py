@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scamscore.language import UNDETERMINED, detect_language
 
@@ -110,3 +112,21 @@ def test_agrees_with_py3langid_classify() -> None:
     theirs = [identifier.classify(_clean(t[:4000]))[0] for t in texts]
     agree = sum(a == b for a, b in zip(ours, theirs, strict=True))
     assert agree >= 0.999 * len(texts)
+
+
+_NOISY = st.text(alphabet=st.sampled_from(list("ab Zé_1²½Ⅻ٣@#:/.w h t p s\n😀☀д")), max_size=40)
+
+
+@given(_NOISY)
+def test_clean_equals_the_full_noise_pattern(text: str) -> None:
+    """The quick cleaner (no "@" alternatives when the text has no "@") removes the same."""
+    from scamscore import language
+
+    assert language._clean(text) == language._NOISE.sub(" ", text)
+
+
+@given(_NOISY)
+def test_too_short_counts_alphabetic_characters(text: str) -> None:
+    from scamscore import language
+
+    assert language._too_short(text) == (sum(map(str.isalpha, text)) < language.MIN_LETTERS)
