@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
 import re2
 
 from scamscore.normalize import Normalised, Span
@@ -186,10 +188,30 @@ def _whole_flags(text: str, spans: list[Span]) -> tuple[Span, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def _case_of_bmp() -> np.ndarray:
+    """1 for each upper-case and 2 for each lower-case character of the Basic Multilingual
+    Plane, 0 for the rest (built once, ~10 ms)."""
+    return np.array([1 if ch.isupper() else 2 if ch.islower() else 0
+                     for ch in map(chr, range(0x10000))], dtype=np.uint8)
+
+
+def case_counts(text: str) -> tuple[int, int]:
+    """(upper-case, lower-case) characters in `text`, as str.isupper / str.islower count
+    them one by one, but in numpy (5x quicker on a post)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    kinds = _case_of_bmp()[np.minimum(codes, 0xFFFF)]  # U+FFFF is not a letter
+    upper, lower = np.bincount(kinds, minlength=3)[1:].tolist()
+    for code in codes[codes > 0xFFFF].tolist():  # emoji, styled letters (𝗙𝗥𝗘𝗘)...
+        upper += chr(code).isupper()
+        lower += chr(code).islower()
+    return upper, lower
+
+
 @register("CAPS_DENSITY")
 def caps_density(text: str, norm: Normalised) -> Computed | None:
-    upper = sum(map(str.isupper, text))
-    cased = upper + sum(map(str.islower, text))
+    upper, lower = case_counts(text)
+    cased = upper + lower
     if cased < 20:
         return None
     ratio = upper / cased

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from scamscore.computed import COMPUTED
+from scamscore.computed import COMPUTED, case_counts
 from scamscore.lexicon import load_catalogue
 from scamscore.normalize import normalise
 
@@ -53,3 +55,10 @@ def test_every_computed_signal_is_in_the_catalogue() -> None:
     catalogue = load_catalogue()
     computed = {n for n, s in catalogue.items() if s.kind == "computed"}
     assert set(COMPUTED) == computed
+
+
+@given(st.text(alphabet=st.sampled_from(list("aZ1 éÉßİǅДдΣσ𝗙𝗿😀ꙀⅫⓐⒶ\ud800")), max_size=50))
+def test_case_counts_equal_str_methods(text: str) -> None:
+    """The numpy case counter agrees with str.isupper / str.islower character by character
+    (including styled letters outside the BMP and a lone surrogate)."""
+    assert case_counts(text) == (sum(map(str.isupper, text)), sum(map(str.islower, text)))
