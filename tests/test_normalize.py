@@ -76,3 +76,33 @@ def test_normalise_is_idempotent(text: str) -> None:
 
 def test_numeral_that_is_not_a_letter_does_not_break_leetspeak() -> None:
     assert normalise("0\U00011fc0").text == "0\U00011fc0"
+
+
+_PRECHECK_ALPHABET = list("aeo Zé_13@$½Ⅻ٣ .-•/ дЕоαο😀\n")
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(_PRECHECK_ALPHABET), max_size=30))
+def test_re2_prechecks_find_whatever_their_pass_would_change(text: str) -> None:
+    """Each pass skips a post its RE2 pre-check does not match: the pre-check must match
+    wherever the pass's own Python pattern would."""
+    from scamscore import normalize as n
+
+    if n._MIXED_HINT.search(text):
+        assert n._MIXED_HINT_RE2.search(text)
+    if n._SPACED.search(text):
+        assert n._SPACED_RE2.search(text)
+    unchecked = n._Builder(text)
+    _leet_without_precheck(n, unchecked)
+    if unchecked.text != text:
+        assert n._LEET_AFTER_LETTER.search(text)
+
+
+def _leet_without_precheck(n, b) -> None:
+    """The leetspeak pass with its pre-check forced to pass."""
+    saved = n._LEET_AFTER_LETTER
+    n._LEET_AFTER_LETTER = n._re2("")
+    try:
+        n._leetspeak(b)
+    finally:
+        n._LEET_AFTER_LETTER = saved
