@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import re2
 import yaml
 
@@ -294,11 +295,31 @@ class _ViewTable(dict):
 _VIEW_TABLE = _ViewTable()
 
 
+_NUMPY_VIEW_CHARS = 256  # from this length on, a post's view is computed in numpy
+
+
+@lru_cache(maxsize=1)
+def _view_of_bmp() -> np.ndarray:
+    """The matching-view code of every character of the Basic Multilingual Plane (~20 ms)."""
+    return np.fromiter((_view_code(code) for code in range(0x10000)), dtype=np.uint32, count=0x10000)
+
+
+def _view_code(code: int) -> int:
+    return code if _VIEW_TABLE[code] == code else 32
+
+
 def matching_view(text: str) -> str:
     """`text` with symbols, emoji and other punctuation turned into spaces (same offsets)."""
     if text.isascii():
         return text
-    return text.translate(_VIEW_TABLE)
+    if len(text) < _NUMPY_VIEW_CHARS:
+        return text.translate(_VIEW_TABLE)
+    # a table lookup in numpy is 4x quicker than str.translate's dictionary lookups
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    view = _view_of_bmp()[np.minimum(codes, 0xFFFF)]
+    for i in np.flatnonzero(codes > 0xFFFF).tolist():  # emoji, styled letters...
+        view[i] = _view_code(int(codes[i]))
+    return view.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def _options(max_mem: int = 64 << 20) -> re2.Options:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scamscore.lexicon import LexiconError, load_catalogue, load_lexicon_file
 
@@ -128,3 +130,16 @@ def test_negatable_is_only_for_lexicon_signals(tmp_path: Path) -> None:
     path.write_text("PHONE_NUMBER:\n  kind: computed\n  describe: d\n  authority: a\n  negatable: true\n")
     with pytest.raises(LexiconError, match="negatable"):
         load_catalogue(path)
+
+
+@given(st.text(alphabet=st.sampled_from(list("aZ 1,.!€₽«»—–\u0301िाक्ا،؟😀🇷𝗳\u200b\ud800\U000E0001日")), max_size=40))
+def test_numpy_matching_view_equals_translate(text: str) -> None:
+    """Long posts get their matching view from a numpy table; it equals str.translate's."""
+    import scamscore.lexicon as lexicon
+
+    saved = lexicon._NUMPY_VIEW_CHARS
+    lexicon._NUMPY_VIEW_CHARS = 0
+    try:
+        assert lexicon.matching_view(text) == text.translate(lexicon._VIEW_TABLE)
+    finally:
+        lexicon._NUMPY_VIEW_CHARS = saved
