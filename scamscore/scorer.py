@@ -60,7 +60,7 @@ class Scorer:
         The batch path: no evidence spans and no explanation objects, but the same
         probabilities, bands, languages and signal order as `score_many`.
         """
-        analyses = [self.signals.analyse(t, evidence=False) for t in texts]
+        analyses = self.signals.analyse_many(texts, evidence=False)
         signal_part, wording_part = self._parts(analyses)
         languages = detect_languages(texts, self.lang_detector)
         index = self.signals.index
@@ -76,7 +76,7 @@ class Scorer:
                    langs: Sequence[str | None] | None = None, explain_wording: bool = False
                    ) -> list[Result]:
         """Score a chunk of posts; each result's parts sum to its logit."""
-        analyses = [self.signals.analyse(t) for t in texts]
+        analyses = self.signals.analyse_many(texts)
         signal_part, wording_part = self._parts(analyses)
         given_langs = list(langs) if langs is not None else [None] * len(texts)
         to_detect = [i for i, lang in enumerate(given_langs) if not lang]
