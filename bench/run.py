@@ -130,7 +130,7 @@ def bench_stages(src: Path, posts: int = 2000) -> None:
     analyses = [scorer.signals.analyse(t, evidence=False) for t in texts]
     stages = {
         "normalise": lambda: [normalise(t) for t in texts],
-        "lexicon sets (RE2)": lambda: [matcher.fired(n.text) for n in norms],
+        "lexicon sets (RE2)": lambda: matcher.fired_many([n.text for n in norms]),
         "computed signals": lambda: [[fn(t, n) for fn in COMPUTED.values()]
                                      for t, n in zip(texts, norms, strict=True)],
         "wording n-grams + TF-IDF": lambda: scorer.model.wording_rows(analyses),

@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -393,20 +393,21 @@ class LexiconMatcher:
     """Finds every lexicon signal in normalised text in linear time, with evidence spans.
 
     RE2 sets say which signals occur; only those signals' regexes are then run again for
-    their spans. Each language has one set, plus a second one for its entries with a long
-    gap between words: a gap's counter multiplies the DFA states of every other pattern in
-    its set, so apart they need less memory and match twice as fast (measured on the bench
-    export: es and pt sets 0.07 -> 0.016 ms per post). A single set over all languages has
-    too many DFA states: its cache thrashes and matching becomes 40x slower. Compiled state
-    is built lazily and rebuilt after unpickling.
+    their spans. Each language has one set, and the entries with a long gap between words
+    (of all languages) one more: a gap's counter multiplies the DFA states of every other
+    pattern in its set, so apart they need less memory and match twice as fast (measured on
+    the bench export: es and pt sets 0.07 -> 0.016 ms per post; one long-gap set instead of
+    one per language: 0.015 -> 0.007). A single set over all languages has too many DFA
+    states: its cache thrashes and matching becomes 40x slower (so does one for ar+hi+ru).
+    Compiled state is built lazily and rebuilt after unpickling.
     """
 
     max_spans = 8
     # RE2 memory budget of each language's set (its DFA cache). Below what a set needs its
     # cache thrashes and matching gets 10-40x slower; above, a long run grows towards the
     # budget. Measured on the bench export, long-gap entries apart: es and pt thrash below
-    # 48 MB, ru and hi below 32 MB, en and fr below 24 MB; sw/ar and the long-gap sets are
-    # fine from 16 MB.
+    # 48 MB, ru and hi below 32 MB, en and fr below 24 MB; sw/ar are fine from 16 MB, the
+    # long-gap set (es, pt, ru entries) from 32 MB.
     set_memory: ClassVar[dict[str, int]] = {
         "es": 48 << 20, "pt": 48 << 20,
         "ru": 32 << 20, "hi": 32 << 20,
@@ -414,7 +415,7 @@ class LexiconMatcher:
         "sw": 16 << 20, "ar": 16 << 20,
     }
     default_set_memory = 48 << 20
-    long_gap_set_memory = 16 << 20
+    long_gap_set_memory = 40 << 20
     regex_memory = 8 << 20
 
     def __init__(self, regexes: dict[tuple[str, str], str],
@@ -440,14 +441,14 @@ class LexiconMatcher:
         self.__init__(state["regexes"], state.get("negations"))
 
     def set_groups(self) -> list[tuple[list[tuple[str, str]], int]]:
-        """The keys of each RE2 set, with its memory budget: per language, plain then long-gap."""
+        """The keys of each RE2 set, with its memory budget: each language's entries without
+        a long gap, then all the long-gap entries."""
+        gapped = [key for key in self.regexes if has_long_gap(self.regexes[key])]
         groups = []
         for lang in sorted({lang for lang, _ in self.regexes}):
-            keys = [key for key in self.regexes if key[0] == lang]
-            plain = [key for key in keys if not has_long_gap(self.regexes[key])]
-            gapped = [key for key in keys if has_long_gap(self.regexes[key])]
+            plain = [key for key in self.regexes if key[0] == lang and key not in gapped]
             groups.append((plain, self.set_memory.get(lang, self.default_set_memory)))
-            groups.append((gapped, self.long_gap_set_memory))
+        groups.append((gapped, self.long_gap_set_memory))
         return [(keys, budget) for keys, budget in groups if keys]
 
     def _compile_sets(self) -> list[tuple[Any, list[tuple[str, str]]]]:
@@ -465,10 +466,16 @@ class LexiconMatcher:
             self._compiled[key] = re2.compile(self.regexes[key], _options(self.regex_memory))
         return self._compiled[key]
 
-    def _fired_keys(self, data: bytes) -> list[tuple[str, str]]:
+    def _fired_keys(self, datas: Sequence[bytes]) -> list[list[tuple[str, str]]]:
+        """The sorted keys that fire in each text. Set by set over all the texts: one set's
+        DFA cache stays in the CPU cache (twice as quick as each text through every set)."""
         if self._sets is None:
             self._sets = self._compile_sets()
-        return sorted(keys[i] for searcher, keys in self._sets for i in searcher.Match(data) or ())
+        fired: list[list[tuple[str, str]]] = [[] for _ in datas]
+        for searcher, keys in self._sets:
+            for found, data in zip(fired, datas, strict=True):
+                found.extend(keys[i] for i in searcher.Match(data) or ())
+        return [sorted(found) for found in fired]
 
     def _negated(self, key: tuple[str, str], text: str, start: int, end: int) -> bool:
         """Whether one of the key's language's cues stands next to text[start:end] in its clause."""
@@ -508,25 +515,33 @@ class LexiconMatcher:
             i = j
         return kept
 
-    def _fired_by_signal(self, data: bytes) -> dict[str, list[str]]:
+    @staticmethod
+    def _by_signal(keys: list[tuple[str, str]]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
-        for lang, name in self._fired_keys(data):
+        for lang, name in keys:
             found.setdefault(name, []).append(lang)
         return found
 
     def fired(self, text: str) -> dict[str, list[str]]:
         """Signal name -> languages whose lexicon fired it in `text` (normalised); no spans
         (except for negatable signals, whose matches are checked for a negation)."""
-        view = matching_view(text)
-        data = view.encode("utf-8")
-        found = self._fired_by_signal(data)
-        for name in self.negatable & set(found):
-            affirmed = self._affirmed(name, found[name], text, data, byte_to_char(view, data))
-            if affirmed:
-                found[name] = sorted({lang for lang, _, _ in affirmed})
-            else:
-                del found[name]
-        return found
+        return self.fired_many([text])[0]
+
+    def fired_many(self, texts: Sequence[str]) -> list[dict[str, list[str]]]:
+        """`fired` for many normalised texts."""
+        views = [matching_view(text) for text in texts]
+        datas = [view.encode("utf-8") for view in views]
+        results = []
+        for text, view, data, keys in zip(texts, views, datas, self._fired_keys(datas), strict=True):
+            found = self._by_signal(keys)
+            for name in self.negatable & set(found):
+                affirmed = self._affirmed(name, found[name], text, data, byte_to_char(view, data))
+                if affirmed:
+                    found[name] = sorted({lang for lang, _, _ in affirmed})
+                else:
+                    del found[name]
+            results.append(found)
+        return results
 
     def match(self, text: str) -> dict[str, list[tuple[str, int, int]]]:
         """Signal name -> [(language, start, end)] spans in `text` (normalised): up to
@@ -535,7 +550,7 @@ class LexiconMatcher:
         data = view.encode("utf-8")
         to_char = byte_to_char(view, data)
         found: dict[str, list[tuple[str, int, int]]] = {}
-        for name, langs in self._fired_by_signal(data).items():
+        for name, langs in self._by_signal(self._fired_keys([data])[0]).items():
             if name in self.negatable:
                 affirmed = self._affirmed(name, langs, text, data, to_char)
                 firsts = {}

@@ -71,7 +71,8 @@ class SignalAnalyser:
             found = [self._lexicon_hits(norm) for norm in norms]
         else:
             found = [{name: SignalHit(name, 1.0, (), tuple(sorted(set(langs))))
-                      for name, langs in self.matcher.fired(norm.text).items()} for norm in norms]
+                      for name, langs in fired.items()}
+                     for fired in self.matcher.fired_many([norm.text for norm in norms])]
         for name, fn in COMPUTED.items():
             if name in self.index:
                 for window, norm, hits in zip(windows, norms, found, strict=True):

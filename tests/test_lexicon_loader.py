@@ -84,10 +84,11 @@ def test_the_sets_fire_exactly_what_each_entry_regex_finds() -> None:
     groups = [keys for keys, _ in matcher.set_groups()]
     assert sorted(key for keys in groups for key in keys) == sorted(matcher.regexes)
     assert any(all(has_long_gap(matcher.regexes[key]) for key in keys) for keys in groups)
-    for text in load_corpus()["text"].tolist()[::6]:
-        data = matching_view(normalise(text).text).encode("utf-8")
+    datas = [matching_view(normalise(text).text).encode("utf-8")
+             for text in load_corpus()["text"].tolist()[::6]]
+    for data, fired in zip(datas, matcher._fired_keys(datas), strict=True):
         expected = sorted(key for key in matcher.regexes if matcher._regex(key).search(data))
-        assert matcher._fired_keys(data) == expected
+        assert fired == expected
 
 
 def test_long_gaps_are_recognised() -> None:
