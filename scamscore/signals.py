@@ -79,9 +79,11 @@ class SignalAnalyser:
                     result = fn(window, norm)
                     if result is not None:
                         hits[name] = SignalHit(name, result.value, result.evidence)
-        return [Analysis(text, norm, {name: hits[name] for name in self.signal_names if name in hits},
-                         len(text) > self.max_chars)
+        return [Analysis(text, norm, self._in_catalogue_order(hits), len(text) > self.max_chars)
                 for text, norm, hits in zip(texts, norms, found, strict=True)]
+
+    def _in_catalogue_order(self, hits: dict[str, SignalHit]) -> dict[str, SignalHit]:
+        return {name: hits[name] for name in sorted(hits.keys() & self.index, key=self.index.__getitem__)}
 
     def _lexicon_hits(self, norm: Normalised) -> dict[str, SignalHit]:
         hits = {}
