@@ -6,8 +6,10 @@ scikit-learn nor pandas.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,6 +23,8 @@ from scamscore.signals import Analysis
 class Scorer:
     """Loads the model once; `score()` one post, `score_many()` a chunk."""
 
+    RECENT_POSTS = 50_000  # distinct posts whose batch rows are remembered (16-byte keys)
+
     def __init__(self, model_path: str | os.PathLike[str] | None = None,
                  lang_detector: str = "py3langid", high_threshold: float | None = None) -> None:
         self.model, self.manifest = load_scoring(model_path)
@@ -33,6 +37,7 @@ class Scorer:
         if high_threshold is not None:
             self.thresholds["high"] = float(high_threshold)
             self.thresholds["medium"] = min(self.thresholds["medium"], float(high_threshold))
+        self._recent: OrderedDict[bytes, tuple[float, str, str, str]] = OrderedDict()
         self.model_info = {
             "version": str(self.manifest.get("version", "")),
             "sha256": str(self.manifest.get("sha256", "")),
@@ -58,8 +63,26 @@ class Scorer:
         """(probability, band, language, fired signals by contribution) for a chunk of posts.
 
         The batch path: no evidence spans and no explanation objects, but the same
-        probabilities, bands, languages and signal order as `score_many`.
+        probabilities, bands, languages and signal order as `score_many`. A post seen
+        among this scorer's last RECENT_POSTS distinct posts (a repost, a spam flood) is
+        not scored again: scoring depends on the text alone, so the row is the same.
         """
+        keys = [hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                for text in texts]
+        todo = {key: text for key, text in zip(keys, texts, strict=True) if key not in self._recent}
+        for key, row in zip(todo, self._score_rows(list(todo.values())), strict=True):
+            self._recent[key] = row
+        rows = []
+        for key in keys:
+            self._recent.move_to_end(key)
+            rows.append(self._recent[key])
+        while len(self._recent) > self.RECENT_POSTS:
+            self._recent.popitem(last=False)
+        return rows
+
+    def _score_rows(self, texts: Sequence[str]) -> list[tuple[float, str, str, str]]:
+        if not texts:
+            return []
         analyses = self.signals.analyse_many(texts, evidence=False)
         signal_part, wording_part = self._parts(analyses)
         languages = detect_languages(texts, self.lang_detector)

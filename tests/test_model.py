@@ -87,3 +87,25 @@ def test_scorer_agrees_with_the_pipeline(scorer) -> None:
     got = [r.probability for r in scorer.score_many(POSTS)]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
     assert [r[0] for r in scorer.score_rows(POSTS)] == got
+
+
+def test_reposts_are_scored_once_and_get_the_same_row(monkeypatch) -> None:
+    """A post repeated within a chunk or across chunks is analysed once; its rows equal
+    those of a fresh scorer; the memory of recent posts stays bounded."""
+    from scamscore.scorer import Scorer
+
+    fresh = Scorer()
+    expected = {text: fresh.score_rows([text])[0] for text in POSTS}
+    scorer = Scorer()
+    monkeypatch.setattr(scorer, "RECENT_POSTS", 3)
+    analysed: list[str] = []
+    real = scorer._score_rows
+    monkeypatch.setattr(scorer, "_score_rows", lambda texts: analysed.extend(texts) or real(texts))
+    chunk = [POSTS[0], POSTS[1], POSTS[0], POSTS[0]]
+    assert scorer.score_rows(chunk) == [expected[t] for t in chunk]
+    assert analysed == [POSTS[0], POSTS[1]]
+    assert scorer.score_rows([POSTS[1], POSTS[0]]) == [expected[POSTS[1]], expected[POSTS[0]]]
+    assert analysed == [POSTS[0], POSTS[1]]  # both remembered from the first chunk
+    scorer.score_rows(POSTS)
+    assert len(scorer._recent) <= 3
+    assert scorer.score_rows(POSTS) == [expected[t] for t in POSTS]
