@@ -23,7 +23,7 @@ from scamscore.signals import Analysis
 class Scorer:
     """Loads the model once; `score()` one post, `score_many()` a chunk."""
 
-    RECENT_POSTS = 50_000  # distinct posts whose batch rows are remembered (16-byte keys)
+    RECENT_POSTS = 20_000  # distinct posts whose batch rows are remembered (~10 MB)
 
     def __init__(self, model_path: str | os.PathLike[str] | None = None,
                  lang_detector: str = "py3langid", high_threshold: float | None = None) -> None:

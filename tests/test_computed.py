@@ -61,4 +61,6 @@ def test_every_computed_signal_is_in_the_catalogue() -> None:
 def test_case_counts_equal_str_methods(text: str) -> None:
     """The numpy case counter agrees with str.isupper / str.islower character by character
     (including styled letters outside the BMP and a lone surrogate)."""
-    assert case_counts(text) == (sum(map(str.isupper, text)), sum(map(str.islower, text)))
+    expected = (sum(map(str.isupper, text)), sum(map(str.islower, text)))
+    assert case_counts(text) == expected
+    assert case_counts(text * 20) == (20 * expected[0], 20 * expected[1])  # the numpy path
