@@ -79,6 +79,15 @@ def _hash_windows(codes: np.ndarray, lo: int, hi: int) -> Iterator[tuple[int, np
 
 def _batch_counts(texts: Sequence[str], ngram_range: tuple[int, int],
                   n_features: int) -> sparse.csr_matrix:
+    rows, columns, counts = _batch_entries(texts, ngram_range, n_features)
+    indptr = np.searchsorted(rows, np.arange(len(texts) + 1), side="left")
+    return sparse.csr_matrix((counts.astype(np.float64), columns, indptr),
+                             shape=(len(texts), n_features))
+
+
+def _batch_entries(texts: Sequence[str], ngram_range: tuple[int, int],
+                   n_features: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(post, column, count) of each distinct hashed n-gram of a batch, by post then column."""
     pieces = [padded(t) for t in texts]
     lengths = np.fromiter((len(p) + 1 for p in pieces), dtype=np.int64, count=len(pieces))
     big = " ".join(pieces) + " "
@@ -95,9 +104,7 @@ def _batch_counts(texts: Sequence[str], ngram_range: tuple[int, int],
         keys.append(post[valid] + (hashed[valid] % np.uint64(n_features)).astype(key_type))
     unique, counts = count_keys(np.concatenate(keys))
     rows, columns = unique // key_type(n_features), unique % key_type(n_features)
-    indptr = np.searchsorted(rows, np.arange(len(texts) + 1), side="left")
-    return sparse.csr_matrix((counts.astype(np.float64), columns.astype(np.int32), indptr),
-                             shape=(len(texts), n_features))
+    return rows.astype(np.intp), columns.astype(np.int32), counts
 
 
 def sort_keys(keys: np.ndarray) -> np.ndarray:
@@ -164,6 +171,25 @@ def tfidf_rows(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     norms = np.sqrt(np.bincount(rows, weights=out.data**2, minlength=out.shape[0]))
     norms[norms == 0] = 1.0
     out.data /= norms[rows]
+    return out
+
+
+def tfidf_dot(texts: Sequence[str], ngram_range: tuple[int, int], idf: np.ndarray,
+              weights: np.ndarray) -> np.ndarray:
+    """Each post's TF-IDF row dotted with `weights`: `tfidf_rows(hashed_counts(texts), idf)
+    @ weights`, the same floating-point operations in the same order (so the same bits),
+    without building the sparse matrices."""
+    out = np.zeros(len(texts))
+    start = 0
+    for batch in in_batches(texts, _BATCH_CHARS, _BATCH_POSTS):
+        rows, columns, counts = _batch_entries(batch, ngram_range, len(idf))
+        data = (np.log(counts.astype(np.float64)) + 1.0) * idf[columns]
+        norms = np.sqrt(np.bincount(rows, weights=data**2, minlength=len(batch)))
+        norms[norms == 0] = 1.0
+        data /= norms[rows]
+        out[start : start + len(batch)] = np.bincount(rows, weights=data * weights[columns],
+                                                      minlength=len(batch))
+        start += len(batch)
     return out
 
 

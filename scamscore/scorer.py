@@ -49,9 +49,7 @@ class Scorer:
     def _parts(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray]:
         """Per post: each signal's contribution, and the wording term, to the logit."""
         signal_part = self.signals.values(analyses) * self.coef[: self.n_signals]
-        wording = self.model.wording_rows(analyses)
-        wording_part = np.asarray(wording @ self.coef[self.n_signals :]).ravel()
-        return signal_part, wording_part
+        return signal_part, self.model.wording_terms(analyses)
 
     def _probability(self, signal_part: np.ndarray, wording: float) -> float:
         logit = self.intercept + wording + float(signal_part.sum())

@@ -21,7 +21,7 @@ import numpy as np
 from scipy import sparse
 
 from scamscore.lexicon import LexiconMatcher
-from scamscore.ngrams import hashed_counts, ngram_shares, tfidf_rows
+from scamscore.ngrams import hashed_counts, ngram_shares, tfidf_dot, tfidf_rows
 from scamscore.signals import Analysis, SignalAnalyser, normalised_text
 
 FORMAT = "scamscore-scoring/1"
@@ -65,6 +65,11 @@ class ScoringModel:
         """TF-IDF rows of the posts' hashed char_wb n-grams (the pipeline's wording part)."""
         texts = [normalised_text(x, self.signals.max_chars) for x in items]
         return tfidf_rows(hashed_counts(texts, self.ngram_range, len(self.idf)), self.idf)
+
+    def wording_terms(self, items: Iterable[str | Analysis]) -> np.ndarray:
+        """Each post's wording term of the logit (`wording_rows(items) @` the n-gram weights)."""
+        texts = [normalised_text(x, self.signals.max_chars) for x in items]
+        return tfidf_dot(texts, self.ngram_range, self.idf, self.coef[self.n_signals :])
 
     def ngram_contributions(self, item: str | Analysis) -> dict[str, float]:
         """Each distinct n-gram's share of the post's wording term."""

@@ -107,3 +107,19 @@ def test_count_keys_empty():
 
     unique, counts = ngrams.count_keys(np.zeros(0, dtype=np.uint32))
     assert len(unique) == 0 and len(counts) == 0
+
+
+@pytest.mark.parametrize("batch_chars", [5000, 1 << 15])
+def test_tfidf_dot_equals_the_matrix_product_bit_for_bit(monkeypatch, batch_chars):
+    """The scorer's wording term without sparse matrices: the same bits as TF-IDF rows
+    times the weights (so batch output does not change by a rounding)."""
+    import numpy as np
+
+    monkeypatch.setattr(ngrams, "_BATCH_CHARS", batch_chars)
+    texts = [*load_corpus()["text"].str.lower().tolist()[::7], "", "   ", "a"]
+    rng = np.random.default_rng(0)
+    idf = rng.uniform(1.0, 8.0, N_FEATURES)
+    weights = rng.normal(0.0, 1.0, N_FEATURES)
+    expected = ngrams.tfidf_rows(hashed_counts(texts), idf) @ weights
+    got = ngrams.tfidf_dot(texts, (2, 4), idf, weights)
+    assert got.tobytes() == np.asarray(expected).tobytes()
