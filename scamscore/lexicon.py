@@ -6,10 +6,12 @@ Lexicons are data (scamscore/lexicons/<lang>.yaml). Each entry lists literal `ph
 Everything compiles to RE2, which matches in time linear in the input: no lexicon entry can
 backtrack catastrophically. Errors name the file and the key.
 
-A language file may also list `negation` cues. For a signal the catalogue marks
-`negatable` (UPFRONT_FEE), a match with a cue right before it ("no registration fee",
-"sin cuota de inscripción") or after it ("registration fee: waived") in the same clause
-does not count; the signal fires only if some match is not negated. A match is read in
+A language file may also list `negation` cues, and an entry its own (which replace the
+language's for that signal: "we never ask for your passport" needs other cues than "no
+registration fee"). For a signal the catalogue marks `negatable` (UPFRONT_FEE,
+DOCUMENT_REQUEST), a match with a cue right before it ("no registration fee", "sin cuota de
+inscripción") or after it ("registration fee: waived") in the same clause does not count;
+the signal fires only if some match is not negated. A match is read in
 the language of every lexicon whose match overlaps it (lexicons share phrases: "registration
 fee" is in several), and any of those languages' cues can negate it.
 """
@@ -173,9 +175,12 @@ def load_lexicon_file(path: Path, catalogue: dict[str, SignalSpec]) -> dict[str,
             raise LexiconError(f"{where}: is a computed signal; it takes no lexicon")
         if not isinstance(spec, dict):
             raise LexiconError(f"{where}: expected a mapping")
-        unknown = set(spec) - {"describe", "phrases", "patterns", "examples"}
+        unknown = set(spec) - {"describe", "phrases", "patterns", "examples", "negation"}
         if unknown:
             raise LexiconError(f"{where}: unknown keys {sorted(unknown)}")
+        own_negation = _negation_cues(spec.get("negation"), f"{where}.negation")
+        if own_negation and not catalogue[name].negatable:
+            raise LexiconError(f"{where}.negation: {name} is not negatable in signals.yaml")
         examples = spec.get("examples") or {}
         if not isinstance(examples, dict):
             raise LexiconError(f"{where}.examples: expected 'hit' and 'miss' lists")
@@ -187,7 +192,7 @@ def load_lexicon_file(path: Path, catalogue: dict[str, SignalSpec]) -> dict[str,
             patterns=_strings(spec.get("patterns"), f"{where}.patterns"),
             hits=_strings(examples.get("hit"), f"{where}.examples.hit"),
             misses=_strings(examples.get("miss"), f"{where}.examples.miss"),
-            negation=negation if catalogue[name].negatable else None,
+            negation=(own_negation or negation) if catalogue[name].negatable else None,
         )
         if not entry.phrases and not entry.patterns:
             raise LexiconError(f"{where}: needs at least one phrase or pattern")

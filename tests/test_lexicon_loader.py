@@ -118,6 +118,42 @@ def test_negated_fee_mentions_do_not_fire(text: str, fires: bool) -> None:
         assert ("UPFRONT_FEE" in analyser.analyse(text, evidence).hits) == fires, (text, evidence)
 
 
+@pytest.mark.parametrize(("text", "fires"), [
+    ("We will never ask you to send your passport.", False),
+    ("We never ask for a copy of your passport", False),
+    ("Passport copy not required at this stage", False),
+    ("Don't forget to send your passport copy today", True),         # two words: not negated
+    ("Passport copy free of charge, send it now", True),  # a fee cue is not a document cue
+    ("Nunca te pediremos copia de tu pasaporte", False),
+    ("La copia del pasaporte no es necesaria", False),
+    ("Мы никогда не просим копию паспорта", False),
+    ("Пришлите копию паспорта сегодня", True),
+])
+def test_negated_document_requests_do_not_fire(text: str, fires: bool) -> None:
+    from scamscore.features import SignalExtractor
+
+    analyser = SignalExtractor().fit().analyser_
+    for evidence in (True, False):
+        assert ("DOCUMENT_REQUEST" in analyser.analyse(text, evidence).hits) == fires, (text, evidence)
+
+
+def test_an_entry_negation_replaces_its_language_cues(tmp_path: Path) -> None:
+    text = GOOD.replace("language: xx\n", "language: xx\nnegation: {before: ['no']}\n")
+    entries = load_lexicon_file(_write(tmp_path, text), load_catalogue())
+    assert entries["UPFRONT_FEE"].negation.before == ("no",)
+    own = text.replace("    phrases:", "    negation: {before: [never], after: [waived]}\n    phrases:")
+    entries = load_lexicon_file(_write(tmp_path, own), load_catalogue())
+    assert entries["UPFRONT_FEE"].negation.before == ("never",)
+    assert entries["UPFRONT_FEE"].negation.after == ("waived",)
+
+
+def test_an_entry_negation_needs_a_negatable_signal(tmp_path: Path) -> None:
+    text = GOOD.replace("UPFRONT_FEE", "FREE_HOUSING_FOOD").replace(
+        "    phrases:", "    negation: {before: [never]}\n    phrases:")
+    with pytest.raises(LexiconError, match=r"FREE_HOUSING_FOOD\.negation: FREE_HOUSING_FOOD is not negatable"):
+        load_lexicon_file(_write(tmp_path, text), load_catalogue())
+
+
 def test_only_affirmed_matches_are_quoted() -> None:
     from scamscore.features import SignalExtractor
 
