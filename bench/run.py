@@ -133,7 +133,7 @@ def bench_stages(src: Path, posts: int = 2000) -> None:
         "lexicon sets (RE2)": lambda: matcher.fired_many([n.text for n in norms]),
         "computed signals": lambda: [[fn(t, n) for fn in COMPUTED.values()]
                                      for t, n in zip(texts, norms, strict=True)],
-        "wording n-grams + TF-IDF": lambda: scorer.model.wording_rows(analyses),
+        "wording n-grams + TF-IDF": lambda: scorer.model.wording_terms(analyses),
         "language detection": lambda: detect_languages(texts),
         "score_rows (all of it)": lambda: scorer.score_rows(texts),
     }
