@@ -194,7 +194,8 @@ class _Automaton:
     WINDOW = 6  # the deepest trie node of py3langid's model (tests check it)
 
     def __init__(self, model: _Model) -> None:
-        self.moves = np.frombuffer(model.nextmove, dtype=np.uint32).astype(np.int32)
+        # the 39 MB transition table read in place as int32 (its values are far below 2**31)
+        self.moves = np.frombuffer(model.nextmove, dtype=np.int32)
         self.rowbase = np.asarray(model.rowbase, dtype=np.int32)
         self.output = np.asarray(model.output, dtype=np.int32)
         self.n_features = int(self.output.max()) + 1
