@@ -49,7 +49,9 @@ _CURRENCY = (
 )
 _MONEY = _re(
     rf"(?i)((?:{_CURRENCY})\s?\d[\d\s.,]{{0,12}}\d?(?:\s?(?:k|к|тыс))?"
-    rf"|\d[\d\s.,]{{0,12}}(?:\s?(?:k|к|mil))?\s?(?:{_CURRENCY}))"
+    rf"|\d[\d\s.,]{{0,12}}(?:\s?(?:k|к|mil))?\s?(?:{_CURRENCY})"
+    # naira, rand, kwacha written as one letter glued to a sizeable amount: N5,000, R15000
+    rf"|\b[nrk]\d{{1,3}}(?:[.,]\d{{3}})+|\b[nrk]\d{{3,}})"
 )
 _URL = _re(r"(?i)((?:https?://|www\.)[^\s<>\"]{2,200}|\b[a-z0-9-]{2,30}\.(?:com|net|org|ru|ly|gl|me|link|site|online|xyz|top|info|io)/[^\s<>\"]{1,200})")
 _SHORTENER = _re(

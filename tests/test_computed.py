@@ -64,3 +64,11 @@ def test_case_counts_equal_str_methods(text: str) -> None:
     expected = (sum(map(str.isupper, text)), sum(map(str.islower, text)))
     assert case_counts(text) == expected
     assert case_counts(text * 20) == (20 * expected[0], 20 * expected[1])  # the numpy path
+
+
+@pytest.mark.parametrize("text", ["Registration fee N5,000 only", "pay N5000 today", "salary R15000",
+                                  "Ksh5000 to book your slot"])
+def test_amounts_after_a_currency_letter_are_money(text: str) -> None:
+    """Leetspeak undoing must not turn N5000 into 'nso' and hide the amount."""
+    norm = normalise(text)
+    assert COMPUTED["MONEY_AMOUNT"](text, norm) is not None

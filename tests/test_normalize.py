@@ -30,6 +30,9 @@ CASES = [
     ("жильё", "жилье", []),
     ("नौकरी विदेश में", "नौकरी विदेश में", []),
     ("U S A", "u s a", []),                         # three letters are not a spaced word
+    ("Registration fee N5,000", "registration fee n5,000", []),  # a currency letter, not leet
+    ("salary R15000, Ksh500 or Rs5000", "salary r15000, ksh500 or rs5000", []),
+    ("fr33 h0us1ng", "free housing", []),           # two leet digits at the end are still leet
 ]
 
 
