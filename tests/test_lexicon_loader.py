@@ -180,3 +180,17 @@ def test_numpy_matching_view_equals_translate(text: str) -> None:
         assert lexicon.matching_view(text) == text.translate(lexicon._VIEW_TABLE)
     finally:
         lexicon._NUMPY_VIEW_CHARS = saved
+
+
+def test_no_pattern_ends_in_a_single_digit() -> None:
+    r"""A match must end at a word edge, so a pattern ending in one bare \d matches "5" but
+    never "5000": end numbers with \d+ or \d[\d,.]* (or \d\d for two-digit ages)."""
+    import re
+
+    from scamscore.lexicon import default_lexicons
+
+    single_digit_end = re.compile(r"(?<![\\\]])(?<!\\d)\\d\)*$")
+    bad = [f"{lang} {name}: {pattern}" for lang, entries in default_lexicons().items()
+           for name, entry in entries.items() for pattern in entry.patterns
+           if single_digit_end.search(pattern)]
+    assert not bad, bad
