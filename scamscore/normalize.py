@@ -10,7 +10,7 @@ to get past keyword filters. `normalise()` undoes that in a fixed order of passe
    dropped and alef/yeh/teh-marbuta variants folded
 4. homoglyphs folded inside mixed-script words, towards the word's main script
 5. leetspeak inside Latin or Cyrillic words (fr33 → free, v1sa → visa, раб0та → работа),
-   but not in amounts after a currency letter (N5,000 naira, R15000, Ksh500)
+   but not in amounts after a currency letter (N5,000 naira, R15000, Ksh500, R$150)
 7. spaced-out letters joined (g u a r a n t e e d → guaranteed)
 8. runs of 3+ identical letters collapsed to one (freeeee → fre; lexicon phrases accept it)
 
@@ -46,7 +46,7 @@ _MIXED_HINT = re.compile(
 # a whole run of word characters (and @ $) that contains a leetspeak character
 _LEET_TOKEN = re.compile(r"(?<![\w@$])[\w@$]*[0134578@$][\w@$]*(?![\w@$])")
 _LEET_CHARS = re.compile(r"[0134578@$]")
-_PREFIXED_AMOUNT = re.compile(r"[a-z]{1,3}(\d+)")
+_PREFIXED_AMOUNT = re.compile(r"[a-z]{1,3}(\$?)(\d+)")
 _THOUSANDS = re.compile(r"[.,]\d")
 _SEP = r"[ .\-_*|/·•,~+:\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\ufe0f]{1,3}"
 _SPACED = re.compile(rf"(?<!\w)(?:[^\W\d_]{_SEP}){{3,}}[^\W\d_](?!\w)")
@@ -339,8 +339,9 @@ def _leetspeak(b: _Builder) -> None:
         if len(token) < 2 or token.startswith("@") or not _LEET_CHARS.search(token):
             continue
         amount = _PREFIXED_AMOUNT.fullmatch(token)
-        if amount and (len(amount.group(1)) >= 3 or _THOUSANDS.match(b.text, m.end())):
-            continue  # a currency letter before an amount: N5,000 (naira), R15000, Ksh500
+        if amount and (amount.group(1) or len(amount.group(2)) >= 3
+                       or _THOUSANDS.match(b.text, m.end())):
+            continue  # a currency before an amount: N5,000 (naira), R15000, Ksh500, R$150, US$80
         if _CYRILLIC.search(token):
             table = _LEET_CYRILLIC
         elif all(ch.isascii() for ch in token if ch.isalpha()):
