@@ -16,6 +16,7 @@ import numpy as np
 import re2
 
 from scamscore.normalize import Normalised, Span
+from scamscore.re2_budget import compile_re2
 
 _DIGIT_WORDS = (
     "zero|oh|one|two|three|four|five|six|seven|eight|nine|"
@@ -27,17 +28,11 @@ _DIGIT_WORDS = (
 )
 
 
-def _re(pattern: str) -> re2._Regexp:
-    options = re2.Options()
-    options.max_mem = 64 << 20
-    return re2.compile(pattern, options)
-
-
-_PHONE = _re(r"(?:^|[^\d\w])(\+?\d(?:[\s().\-]{0,2}\d){7,15})")
-_SPOKEN_PHONE = _re(
+_PHONE = compile_re2(r"(?:^|[^\d\w])(\+?\d(?:[\s().\-]{0,2}\d){7,15})")
+_SPOKEN_PHONE = compile_re2(
     rf"(?i)(?:^|[^\pL])((?:(?:plus|\+)[\s,.\-]{{0,3}})?(?:(?:{_DIGIT_WORDS}|\d)[\s,.\-]{{1,3}}){{6,20}}(?:{_DIGIT_WORDS}|\d))(?:$|[^\pL])"
 )
-_HANDLE = _re(
+_HANDLE = compile_re2(
     r"(?i)((?:https?://)?(?:t\.me|telegram\.me|wa\.me|api\.whatsapp\.com|chat\.whatsapp\.com)/\S{2,64}"
     r"|(?:^|[\s(:,])@[a-z0-9_.]{4,32}"
     r"|\b[a-z0-9._-]{2,40}\s*[\[(]?\s*(?:at|arroba|собака)\s*[\])]?\s*[a-z0-9-]{2,30}\s*[\[(]?\s*(?:dot|punto|ponto|point|точка)\s*[\])]?\s*(?:com|net|org|ru|fr|br))"
@@ -47,18 +42,18 @@ _CURRENCY = (
     r"rub|руб\pL*|тыс\pL*|naira|ksh|kes|tsh|tzs|ugx|shilingi|rs\.?|rupees?|रुपये|रुपए|"
     r"aed|sar|qar|dirhams?|riyals?|reais|real|fcfa|cfa|xof|درهم|ريال|دولار|جنيه"
 )
-_MONEY = _re(
+_MONEY = compile_re2(
     rf"(?i)((?:{_CURRENCY})\s?\d[\d\s.,]{{0,12}}\d?(?:\s?(?:k|к|тыс))?"
     rf"|\d[\d\s.,]{{0,12}}(?:\s?(?:k|к|mil))?\s?(?:{_CURRENCY})"
     # naira, rand, kwacha written as one letter glued to a sizeable amount: N5,000, R15000
     rf"|\b[nrk]\d{{1,3}}(?:[.,]\d{{3}})+|\b[nrk]\d{{3,}})"
 )
-_URL = _re(r"(?i)((?:https?://|www\.)[^\s<>\"]{2,200}|\b[a-z0-9-]{2,30}\.(?:com|net|org|ru|ly|gl|me|link|site|online|xyz|top|info|io)/[^\s<>\"]{1,200})")
-_SHORTENER = _re(
+_URL = compile_re2(r"(?i)((?:https?://|www\.)[^\s<>\"]{2,200}|\b[a-z0-9-]{2,30}\.(?:com|net|org|ru|ly|gl|me|link|site|online|xyz|top|info|io)/[^\s<>\"]{1,200})")
+_SHORTENER = compile_re2(
     r"(?i)\b(?:bit\.ly|tinyurl\.com|cutt\.ly|t\.co|goo\.gl|is\.gd|shorturl\.at|rb\.gy|tiny\.cc|ow\.ly)/"
 )
 _EMOJI_RANGES = "[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]"
-_EMOJI = _re(_EMOJI_RANGES)
+_EMOJI = compile_re2(_EMOJI_RANGES)
 _EMOJI_CLASS = re.compile(_EMOJI_RANGES)  # a single class: linear in Python's re too
 
 

@@ -33,6 +33,7 @@ import re2
 import yaml
 
 from scamscore.normalize import _accent_table, byte_to_char, normalise_phrase
+from scamscore.re2_budget import options
 
 PACKAGE_DIR = Path(__file__).parent
 CATALOGUE_PATH = PACKAGE_DIR / "signals.yaml"
@@ -200,7 +201,7 @@ def load_lexicon_file(path: Path, catalogue: dict[str, SignalSpec]) -> dict[str,
             raise LexiconError(f"{where}: needs at least one 'hit' and one 'miss' example")
         for pattern in entry.patterns:
             try:
-                re2.compile(_wrap(_pattern_body(pattern)), _options())
+                re2.compile(_wrap(_pattern_body(pattern)), options())
             except re2.error as exc:
                 raise LexiconError(f"{where}: pattern {pattern!r} is not valid RE2: {exc}") from exc
         entries[name] = entry
@@ -325,12 +326,6 @@ def matching_view(text: str) -> str:
     for i in np.flatnonzero(codes > 0xFFFF).tolist():  # emoji, styled letters...
         view[i] = _view_code(int(codes[i]))
     return view.tobytes().decode("utf-32-le", "surrogatepass")
-
-
-def _options(max_mem: int = 64 << 20) -> re2.Options:
-    options = re2.Options()
-    options.max_mem = max_mem
-    return options
 
 
 def entry_regex(entry: LexiconEntry) -> str:
@@ -459,7 +454,7 @@ class LexiconMatcher:
     def _compile_sets(self) -> list[tuple[Any, list[tuple[str, str]]]]:
         sets = []
         for keys, budget in self.set_groups():
-            searcher = re2.Set.SearchSet(_options(budget))
+            searcher = re2.Set.SearchSet(options(budget))
             for key in keys:
                 searcher.Add(self.regexes[key])
             searcher.Compile()
@@ -468,7 +463,7 @@ class LexiconMatcher:
 
     def _regex(self, key: tuple[str, str]) -> Any:
         if key not in self._compiled:
-            self._compiled[key] = re2.compile(self.regexes[key], _options(self.regex_memory))
+            self._compiled[key] = re2.compile(self.regexes[key], options(self.regex_memory))
         return self._compiled[key]
 
     def _fired_keys(self, datas: Sequence[bytes]) -> list[list[tuple[str, str]]]:
@@ -488,7 +483,7 @@ class LexiconMatcher:
             return False
         if key not in self._negation_compiled:
             self._negation_compiled[key] = tuple(  # type: ignore[assignment]
-                re2.compile(source, _options(self.regex_memory)) if source else None
+                re2.compile(source, options(self.regex_memory)) if source else None
                 for source in self.negations[key])
         before, after = self._negation_compiled[key]
         return bool((before is not None and before.search(_clause_before(text, start)))

@@ -105,7 +105,7 @@ def test_re2_prechecks_find_whatever_their_pass_would_change(text: str) -> None:
 def _leet_without_precheck(n, b) -> None:
     """The leetspeak pass with its pre-check forced to pass."""
     saved = n._LEET_AFTER_LETTER
-    n._LEET_AFTER_LETTER = n._re2("")
+    n._LEET_AFTER_LETTER = n._precheck("")
     try:
         n._leetspeak(b)
     finally:
