@@ -477,17 +477,18 @@ class LexiconMatcher:
                 found.extend(keys[i] for i in searcher.Match(data) or ())
         return [sorted(found) for found in fired]
 
-    def _negated(self, key: tuple[str, str], text: str, start: int, end: int) -> bool:
-        """Whether one of the key's language's cues stands next to text[start:end] in its clause."""
+    def _negated(self, key: tuple[str, str], before: bytes, after: bytes) -> bool:
+        """Whether one of the key's language's cues ends the clause text `before` a match or
+        starts the clause text `after` it (both as `_clause_before` / `_clause_after` give)."""
         if key not in self.negations:
             return False
         if key not in self._negation_compiled:
             self._negation_compiled[key] = tuple(  # type: ignore[assignment]
                 re2.compile(source, options(self.regex_memory)) if source else None
                 for source in self.negations[key])
-        before, after = self._negation_compiled[key]
-        return bool((before is not None and before.search(_clause_before(text, start)))
-                    or (after is not None and after.search(_clause_after(text, end))))
+        cue_before, cue_after = self._negation_compiled[key]
+        return bool((cue_before is not None and cue_before.search(before))
+                    or (cue_after is not None and cue_after.search(after)))
 
     def _spans(self, key: tuple[str, str], data: bytes, to_char: Callable[[int], int]
                ) -> Iterator[tuple[int, int]]:
@@ -510,8 +511,11 @@ class LexiconMatcher:
                 reach = max(reach, matches[j][1])
                 j += 1
             speakers = sorted({lang for _, _, lang in matches[i:j]})
-            kept += [(lang, start, end) for start, end, lang in matches[i:j]
-                     if not any(self._negated((s, name), text, start, end) for s in speakers)]
+            for start, end, lang in matches[i:j]:
+                # the clause around a match is cut once and read in every speaker's cues
+                before, after = _clause_before(text, start), _clause_after(text, end)
+                if not any(self._negated((s, name), before, after) for s in speakers):
+                    kept.append((lang, start, end))
             i = j
         return kept
 
