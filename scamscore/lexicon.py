@@ -10,7 +10,9 @@ A language file may also list `negation` cues, and an entry its own (which repla
 language's for that signal: "we never ask for your passport" needs other cues than "no
 registration fee"). For a signal the catalogue marks `negatable` (UPFRONT_FEE,
 DOCUMENT_REQUEST), a match with a cue right before it ("no registration fee", "sin cuota de
-inscripción") or after it ("registration fee: waived") in the same clause does not count;
+inscripción") or after it ("registration fee: waived") in the same clause, or a `within`
+cue inside the match itself (French "demande ni argent ni copie de passeport", Hindi
+"पासपोर्ट की कॉपी मत भेजें": the request verb is part of the match), does not count;
 the signal fires only if some match is not negated. A match is read in
 the language of every lexicon whose match overlaps it (lexicons share phrases: "registration
 fee" is in several), and any of those languages' cues can negate it.
@@ -68,10 +70,12 @@ class SignalSpec:
 
 @dataclass(frozen=True)
 class NegationCues:
-    """Words that negate a negatable signal's match within NEGATION_WORDS words."""
+    """Words that negate a negatable signal's match: `before` or `after` it within
+    NEGATION_WORDS words, or `within` the matched words."""
 
     before: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
+    within: tuple[str, ...] = ()
 
 
 NEGATION_WORDS = 1  # words allowed between a cue and the match it negates
@@ -147,11 +151,11 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 def _negation_cues(raw: Any, where: str) -> NegationCues | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict) or set(raw) - {"before", "after"}:
-        raise LexiconError(f"{where}: expected a mapping with 'before' and/or 'after' lists")
-    cues = NegationCues(_strings(raw.get("before"), f"{where}.before"),
-                        _strings(raw.get("after"), f"{where}.after"))
-    return cues if cues.before or cues.after else None
+    if not isinstance(raw, dict) or set(raw) - {"before", "after", "within"}:
+        raise LexiconError(f"{where}: expected a mapping with 'before', 'after' and/or 'within' lists")
+    cues = NegationCues(*(_strings(raw.get(side), f"{where}.{side}")
+                          for side in ("before", "after", "within")))
+    return cues if cues.before or cues.after or cues.within else None
 
 
 def load_lexicon_file(path: Path, catalogue: dict[str, SignalSpec]) -> dict[str, LexiconEntry]:
@@ -342,38 +346,77 @@ _CLAUSE_BREAK = re.compile(r"[.!?;,\n\u060c\u061b\u061f\u0964\u0965\u2026]")
 _CONTEXT_CHARS = 80  # how far before / after a match its negation cues are looked for
 
 
-def negation_regexes(cues: NegationCues) -> tuple[str, str]:
+@dataclass(frozen=True)
+class NegationRegexes:
+    """RE2 sources for one lexicon entry's cues ("" where it has none): `before` reads the
+    clause text before a match, `after` the clause text after it, `within` the match, and
+    `anywhere` (any cue as a whole word) the whole post: where it finds nothing, no match in
+    the post can be negated and the clauses are not cut at all."""
+
+    before: str = ""
+    after: str = ""
+    within: str = ""
+    anywhere: str = ""
+
+
+def negation_regexes(cues: NegationCues) -> NegationRegexes:
     """RE2 for a cue ending at most NEGATION_WORDS words before the end of the text before
-    a match, and for one starting at most that many words into the text after it ("" if
-    no cues)."""
+    a match, one starting at most that many words into the text after it, one anywhere
+    inside the match, and the pre-check for any of them."""
     def any_of(words: tuple[str, ...]) -> str:
         return "|".join(f"(?:{_phrase_body(w)})" for w in words)
 
     words = f"(?:{_WORD_CHAR}+{_EDGE}+){{0,{NEGATION_WORDS}}}"
-    before = f"(?:^|{_EDGE})(?:{any_of(cues.before)}){_EDGE}+{words}$" if cues.before else ""
-    after = f"^{_EDGE}*{words}(?:{any_of(cues.after)})(?:$|{_EDGE})" if cues.after else ""
-    return before, after
+    return NegationRegexes(
+        before=f"(?:^|{_EDGE})(?:{any_of(cues.before)}){_EDGE}+{words}$" if cues.before else "",
+        after=f"^{_EDGE}*{words}(?:{any_of(cues.after)})(?:$|{_EDGE})" if cues.after else "",
+        within=f"(?:^|{_EDGE})(?:{any_of(cues.within)})(?:$|{_EDGE})" if cues.within else "",
+        anywhere=f"(?:^|{_EDGE})(?:{any_of(cues.before + cues.after + cues.within)})(?:$|{_EDGE})",
+    )
+
+
+_VIEW_EDGE = re.compile(_EDGE)
+
+
+def _mid_word(text: str, i: int) -> bool:
+    """Whether text[i - 1] and text[i] are both word characters of the matching view."""
+    return 0 < i < len(text) and not _VIEW_EDGE.search(matching_view(text[i - 1 : i + 1]))
 
 
 def _clause_before(text: str, start: int) -> bytes:
-    """The matching view of the clause text before text[start], as RE2 reads it."""
-    window = text[max(0, start - _CONTEXT_CHARS) : start]
+    """The matching view of the clause text before text[start], as RE2 reads it (a window
+    cut in the middle of a word starts after that word: its tail is no cue)."""
+    low = max(0, start - _CONTEXT_CHARS)
+    window = text[low:start]
     cut = 0
     for m in _CLAUSE_BREAK.finditer(window):
         cut = m.end()
-    return matching_view(window[cut:]).encode("utf-8")
+    view = matching_view(window)  # one character for each of the window's
+    if cut == 0 and _mid_word(text, low):
+        edge = _VIEW_EDGE.search(view)
+        cut = edge.start() if edge else len(view)
+    return view[cut:].encode("utf-8")
 
 
 def _clause_after(text: str, end: int) -> bytes:
-    window = text[end : end + _CONTEXT_CHARS]
+    """The same for the clause text after text[end] (a window cut in the middle of a word
+    ends before that word)."""
+    high = min(len(text), end + _CONTEXT_CHARS)
+    window = text[end:high]
     m = _CLAUSE_BREAK.search(window)
-    return matching_view(window[: m.start()] if m else window).encode("utf-8")
+    view = matching_view(window[: m.start()] if m else window)
+    if not m and _mid_word(text, high):
+        edges = [e.end() for e in _VIEW_EDGE.finditer(view)]
+        view = view[: edges[-1]] if edges else ""
+    return view.encode("utf-8")
 
 
 def lexicon_fingerprint(lexicons: dict[str, dict[str, LexiconEntry]]) -> str:
     """A stable hash of everything the matcher compiles (not the examples)."""
     data = {
-        lang: {name: [e.phrases, e.patterns] + ([e.negation.before, e.negation.after] if e.negation else [])
+        lang: {name: [e.phrases, e.patterns]
+               + ([e.negation.before, e.negation.after] if e.negation else [])
+               + ([e.negation.within] if e.negation and e.negation.within else [])
                for name, e in sorted(entries.items())}
         for lang, entries in sorted(lexicons.items())
     }
@@ -419,14 +462,14 @@ class LexiconMatcher:
     regex_memory = 8 << 20
 
     def __init__(self, regexes: dict[tuple[str, str], str],
-                 negations: dict[tuple[str, str], tuple[str, str]] | None = None) -> None:
+                 negations: dict[tuple[str, str], NegationRegexes] | None = None) -> None:
         self.regexes = dict(sorted(regexes.items()))
-        # (language, negatable signal) -> RE2 for that language's cues (before, after)
+        # (language, negatable signal) -> RE2 for that language's cues
         self.negations = dict(sorted((negations or {}).items()))
         self.negatable = {name for _, name in self.negations}
         self._sets: list[tuple[Any, list[tuple[str, str]]]] | None = None
         self._compiled: dict[tuple[str, str], Any] = {}
-        self._negation_compiled: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self._negation_compiled: dict[tuple[str, str], dict[str, Any]] = {}
 
     @classmethod
     def from_lexicons(cls, lexicons: dict[str, dict[str, LexiconEntry]]) -> LexiconMatcher:
@@ -438,7 +481,10 @@ class LexiconMatcher:
         return {"regexes": self.regexes, "negations": self.negations}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["regexes"], state.get("negations"))
+        # pickles written before NegationRegexes hold (before, after) tuples
+        negations = {key: cues if isinstance(cues, NegationRegexes) else NegationRegexes(*cues)
+                     for key, cues in (state.get("negations") or {}).items()}
+        self.__init__(state["regexes"], negations)
 
     def set_groups(self) -> list[tuple[list[tuple[str, str]], int]]:
         """The keys of each RE2 set, with its memory budget: each language's entries without
@@ -477,18 +523,30 @@ class LexiconMatcher:
                 found.extend(keys[i] for i in searcher.Match(data) or ())
         return [sorted(found) for found in fired]
 
-    def _negated(self, key: tuple[str, str], before: bytes, after: bytes) -> bool:
-        """Whether one of the key's language's cues ends the clause text `before` a match or
-        starts the clause text `after` it (both as `_clause_before` / `_clause_after` give)."""
+    def _cue(self, key: tuple[str, str], side: str) -> Any:
+        """The compiled RE2 of the key's cues on one side (a NegationRegexes field), or None."""
+        if key not in self._negation_compiled:
+            sources = self.negations[key]
+            self._negation_compiled[key] = {
+                field: re2.compile(source, options(self.regex_memory)) if source else None
+                for field, source in vars(sources).items()}
+        return self._negation_compiled[key][side]
+
+    def _may_negate(self, key: tuple[str, str], data: bytes) -> bool:
+        """Whether any of the key's cues occurs anywhere in the post (a superset check; True
+        when the key has no pre-check, as in scoring files written before it existed)."""
         if key not in self.negations:
             return False
-        if key not in self._negation_compiled:
-            self._negation_compiled[key] = tuple(  # type: ignore[assignment]
-                re2.compile(source, options(self.regex_memory)) if source else None
-                for source in self.negations[key])
-        cue_before, cue_after = self._negation_compiled[key]
-        return bool((cue_before is not None and cue_before.search(before))
-                    or (cue_after is not None and cue_after.search(after)))
+        anywhere = self._cue(key, "anywhere")
+        return anywhere is None or anywhere.search(data) is not None
+
+    def _negated(self, key: tuple[str, str], before: bytes, after: bytes, inside: bytes) -> bool:
+        """Whether one of the key's language's cues ends the clause text `before` a match,
+        starts the clause text `after` it (both as `_clause_before` / `_clause_after` give)
+        or occurs `inside` it (its matching view)."""
+        return any(cue is not None and cue.search(text) is not None
+                   for cue, text in ((self._cue(key, "before"), before), (self._cue(key, "after"), after),
+                                     (self._cue(key, "within"), inside)))
 
     def _spans(self, key: tuple[str, str], data: bytes, to_char: Callable[[int], int]
                ) -> Iterator[tuple[int, int]]:
@@ -503,6 +561,7 @@ class LexiconMatcher:
         text order. Overlapping matches are read in all their lexicons' languages."""
         matches = sorted((start, end, lang) for lang in langs
                          for start, end in self._spans((lang, name), data, to_char))
+        cued = {lang for lang in langs if self._may_negate((lang, name), data)}
         kept = []
         i = 0
         while i < len(matches):
@@ -510,12 +569,15 @@ class LexiconMatcher:
             while j < len(matches) and matches[j][0] < reach:
                 reach = max(reach, matches[j][1])
                 j += 1
-            speakers = sorted({lang for _, _, lang in matches[i:j]})
+            # only the languages whose cues occur somewhere in the post can negate
+            speakers = sorted({lang for _, _, lang in matches[i:j]} & cued)
             for start, end, lang in matches[i:j]:
-                # the clause around a match is cut once and read in every speaker's cues
-                before, after = _clause_before(text, start), _clause_after(text, end)
-                if not any(self._negated((s, name), before, after) for s in speakers):
-                    kept.append((lang, start, end))
+                if speakers:  # the clause around a match is cut once, read in each speaker's cues
+                    before, after = _clause_before(text, start), _clause_after(text, end)
+                    inside = matching_view(text[start:end]).encode("utf-8")
+                    if any(self._negated((s, name), before, after, inside) for s in speakers):
+                        continue
+                kept.append((lang, start, end))
             i = j
         return kept
 
@@ -539,6 +601,8 @@ class LexiconMatcher:
         for text, view, data, keys in zip(texts, views, datas, self._fired_keys(datas), strict=True):
             found = self._by_signal(keys)
             for name in self.negatable & set(found):
+                if not any(self._may_negate((lang, name), data) for lang in found[name]):
+                    continue  # no cue anywhere in the post: every match stands
                 affirmed = self._affirmed(name, found[name], text, data, byte_to_char(view, data))
                 if affirmed:
                     found[name] = sorted({lang for lang, _, _ in affirmed})

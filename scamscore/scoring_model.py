@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from scamscore.lexicon import LexiconMatcher
+from scamscore.lexicon import LexiconMatcher, NegationRegexes
 from scamscore.ngrams import hashed_counts, ngram_shares, tfidf_dot, tfidf_rows
 from scamscore.signals import Analysis, SignalAnalyser, normalised_text
 
@@ -85,8 +85,8 @@ class ScoringModel:
             "descriptions": self.descriptions,
             "max_chars": self.signals.max_chars,
             "regexes": [[lang, name, regex] for (lang, name), regex in self.signals.matcher.regexes.items()],
-            "negations": [[lang, name, before, after]
-                          for (lang, name), (before, after) in self.signals.matcher.negations.items()],
+            "negations": [[lang, name, cues.before, cues.after, cues.within, cues.anywhere]
+                          for (lang, name), cues in self.signals.matcher.negations.items()],
             "ngram_range": list(self.ngram_range),
             "intercept": self.intercept,
         }
@@ -114,8 +114,12 @@ class ScoringModel:
         try:
             names = [str(name) for name in meta["signal_names"]]
             regexes = {(str(lang), str(name)): str(regex) for lang, name, regex in meta["regexes"]}
-            negations = {(str(lang), str(name)): (str(before), str(after))
-                         for lang, name, before, after in meta["negations"]}
+            # rows are [lang, name, before, after] in files written before `within` cues
+            # and the `anywhere` pre-check existed (read as having neither)
+            negations = {(str(row[0]), str(row[1])): NegationRegexes(*(str(x) for x in row[2:6]))
+                         for row in meta["negations"] if 4 <= len(row) <= 6}
+            if len(negations) != len(meta["negations"]):
+                raise ValueError("a negation row has the wrong length")
             low, high = (int(n) for n in meta["ngram_range"])
             max_chars, intercept = int(meta["max_chars"]), float(meta["intercept"])
             descriptions = {str(k): str(v) for k, v in meta["descriptions"].items()}

@@ -137,6 +137,35 @@ def test_scoring_file_is_what_the_pipeline_holds() -> None:
     np.testing.assert_array_equal(scoring.idf, expected.idf)
     assert scoring.signals.signal_names == expected.signals.signal_names
     assert scoring.signals.matcher.regexes == expected.signals.matcher.regexes
+    assert scoring.signals.matcher.negations == expected.signals.matcher.negations
+
+
+def test_scoring_file_from_before_within_cues_still_loads(tmp_path: Path) -> None:
+    """Negation rows of [lang, name, before, after] (no `within`, no pre-check) still read."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    from scamscore.lexicon import NegationRegexes
+    from scamscore.scoring_model import ScoringModel
+
+    model, _ = load_scoring()
+    model.save(tmp_path / "new.npz")
+    with np.load(tmp_path / "new.npz") as data:
+        arrays = {name: data[name] for name in data.files}
+    meta = json.loads(arrays["meta"].tobytes())
+    meta["negations"] = [row[:4] for row in meta["negations"]]
+    arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8)
+    with zipfile.ZipFile(tmp_path / "old.npz", "w") as archive:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, array, allow_pickle=False)
+            archive.writestr(f"{name}.npy", buffer.getvalue())
+    old = ScoringModel.load(tmp_path / "old.npz").signals.matcher
+    assert old.negations == {key: NegationRegexes(cues.before, cues.after)
+                             for key, cues in model.signals.matcher.negations.items()}
+    assert old.negations and old._may_negate(next(iter(old.negations)), b"no cue here")
 
 
 def test_check_imports_neither_sklearn_nor_pandas() -> None:

@@ -128,6 +128,17 @@ def test_negated_fee_mentions_do_not_fire(text: str, fires: bool) -> None:
     ("La copia del pasaporte no es necesaria", False),
     ("Мы никогда не просим копию паспорта", False),
     ("Пришлите копию паспорта сегодня", True),
+    # cues inside the match: the request verb is part of it
+    ("On ne demande ni argent ni copie de passeport.", False),
+    ("On ne vous demandera pas de photo en bikini.", False),
+    ("Envoie ta copie de passeport, pas de temps à perdre", True),  # "pas" after the match
+    ("La agencia no solicita jamás copia de tu pasaporte", False),
+    ("Não pedimos dinheiro nem cópia do passaporte", False),
+    ("Мы не просим ни денег, ни копию паспорта", False),
+    ("Отправьте копию паспорта не позднее пятницы", True),         # bare "не" is no cue
+    ("किसी को भी पासपोर्ट की कॉपी मत भेजें", False),
+    ("पासपोर्ट की कॉपी आज ही भेजें, देर मत करें", True),             # "मत" outside the match
+    ("Never send a copy of your passport to a recruiter", False),
 ])
 def test_negated_document_requests_do_not_fire(text: str, fires: bool) -> None:
     from scamscore.features import SignalExtractor
@@ -145,6 +156,59 @@ def test_an_entry_negation_replaces_its_language_cues(tmp_path: Path) -> None:
     entries = load_lexicon_file(_write(tmp_path, own), load_catalogue())
     assert entries["UPFRONT_FEE"].negation.before == ("never",)
     assert entries["UPFRONT_FEE"].negation.after == ("waived",)
+
+
+def test_within_cues_are_read_and_unknown_sides_refused(tmp_path: Path) -> None:
+    own = GOOD.replace("    phrases:", "    negation: {within: [nor]}\n    phrases:")
+    entries = load_lexicon_file(_write(tmp_path, own), load_catalogue())
+    assert entries["UPFRONT_FEE"].negation.within == ("nor",)
+    bad = GOOD.replace("    phrases:", "    negation: {inside: [nor]}\n    phrases:")
+    with pytest.raises(LexiconError, match="'within'"):
+        load_lexicon_file(_write(tmp_path, bad), load_catalogue())
+
+
+def test_the_cue_pre_check_never_changes_what_fires() -> None:
+    """`anywhere` only skips work: matchers with and without it fire the same signals and
+    quote the same spans on every corpus post (whose negatable matches it mostly skips)."""
+    import dataclasses
+
+    from scamscore.dataset import load_corpus
+    from scamscore.features import SignalExtractor
+    from scamscore.lexicon import LexiconMatcher, matching_view
+    from scamscore.normalize import normalise
+
+    checked = SignalExtractor().fit().analyser_.matcher
+    unchecked = LexiconMatcher(checked.regexes, {key: dataclasses.replace(cues, anywhere="")
+                                                 for key, cues in checked.negations.items()})
+    texts = [normalise(t).text for t in load_corpus()["text"]]
+    assert checked.fired_many(texts) == unchecked.fired_many(texts)
+    negatable = [t for t in texts if checked.negatable & set(unchecked.fired(t))]
+    assert len(negatable) > 100
+    assert [checked.match(t) for t in negatable] == [unchecked.match(t) for t in negatable]
+    skipped = [t for t in negatable if not any(checked._may_negate(key, matching_view(t).encode())
+                                               for key in checked.negations)]
+    assert skipped, "the pre-check should skip some posts"
+
+
+@pytest.mark.parametrize(("text", "start", "expected"), [
+    ("x" * 90 + "casino ", 97, b" "),         # the window starts inside "casino": not "no "
+    ("we never ", 9, b"we never "),
+    ("Paid. no ", 9, b" no "),                 # the clause starts after the full stop
+])
+def test_clause_before_never_starts_inside_a_word(text: str, start: int, expected: bytes) -> None:
+    from scamscore.lexicon import _clause_before
+
+    assert _clause_before(text, start) == expected
+
+
+@pytest.mark.parametrize(("text", "end", "expected"), [
+    (" waived " + "y" * 90, 0, b" waived "),   # the window ends inside the y-word: dropped
+    (" not required, pay now", 0, b" not required"),
+])
+def test_clause_after_never_ends_inside_a_word(text: str, end: int, expected: bytes) -> None:
+    from scamscore.lexicon import _clause_after
+
+    assert _clause_after(text, end) == expected
 
 
 def test_an_entry_negation_needs_a_negatable_signal(tmp_path: Path) -> None:

@@ -58,3 +58,21 @@ def test_user_data_does_not_replace_the_bundled_model(tmp_path: Path) -> None:
     result = CliRunner().invoke(training.main, ["--data", str(tmp_path / "d.csv"),
                                                 "--out", str(PACKAGE_MODEL_DIR)])
     assert result.exit_code == 1 and "refusing to replace the bundled model" in result.output
+
+
+def test_code_fingerprint_follows_code_and_lexicons_not_the_model(tmp_path: Path) -> None:
+    from training.train import code_fingerprint
+
+    (tmp_path / "lexicons").mkdir()
+    (tmp_path / "model").mkdir()
+    (tmp_path / "normalize.py").write_text("x = 1\n")
+    (tmp_path / "lexicons" / "en.yaml").write_text("language: en\n")
+    first = code_fingerprint(tmp_path)
+    (tmp_path / "model" / "manifest.json").write_text("{}")
+    (tmp_path / "model" / "notes.yaml").write_text("a: 1\n")
+    assert code_fingerprint(tmp_path) == first
+    (tmp_path / "lexicons" / "en.yaml").write_text("language: en\nnegation: {}\n")
+    second = code_fingerprint(tmp_path)
+    assert second != first
+    (tmp_path / "normalize.py").write_text("x = 2\n")
+    assert code_fingerprint(tmp_path) not in (first, second)

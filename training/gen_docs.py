@@ -32,8 +32,9 @@ def signals_md() -> str:
         lines.append(f"| `{spec.name}` | {spec.kind} | {direction} | {spec.describe} | "
                      f"{spec.authority} | {langs} |")
     lines += ["", "Numbers in brackets: phrases and patterns in that language's lexicon.",
-              "Negatable: a match negated in its clause (\"no registration fee\") does not count; "
-              "the cues are each lexicon's `negation` lists."]
+              "Negatable: a match negated in its clause (\"no registration fee\") or from inside "
+              "(\"ne demande ni argent ni copie de passeport\") does not count; the cues are each "
+              "lexicon's `negation` lists."]
     return "\n".join(lines) + "\n"
 
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import platform
 import sys
@@ -40,6 +41,16 @@ def _versions() -> dict[str, str]:
 
     return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
             "numpy": np.__version__, "pandas": pd.__version__, "joblib": joblib.__version__}
+
+
+def code_fingerprint(package: Path = PACKAGE_MODEL_DIR.parent) -> str:
+    """sha256 of the package's code and data files (not the model it ships): with the data
+    and the lexicons it decides what a retrain produces, so it is part of the version."""
+    digest, model_dir = hashlib.sha256(), package / PACKAGE_MODEL_DIR.name
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".yaml")
+                       and model_dir not in p.parents):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _oof_probabilities(X, y, groups, C: float, signs, seed: int, folds: int = 5) -> np.ndarray:
@@ -124,13 +135,17 @@ def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: in
         return pipeline.predict_proba(texts)[:, 1]
 
     ood = run_ood(predict, thresholds) if out_of_domain else {}
-    version = dt.date.today().isoformat() + "-" + data_fingerprint(df)[:8]
+    # a retrain after a data, lexicon or code change gets a new version the same day
+    code_sha256 = code_fingerprint()
+    inputs = "\n".join((data_fingerprint(df), extractor.lexicon_sha256_, code_sha256, str(seed)))
+    version = dt.date.today().isoformat() + "-" + hashlib.sha256(inputs.encode()).hexdigest()[:8]
     manifest = {
         "version": version,
         "created": dt.date.today().isoformat(),
         "data_sha256": data_fingerprint(df),
         "data": description,
         "lexicon_sha256": extractor.lexicon_sha256_,
+        "code_sha256": code_sha256,
         "seed": seed,
         "C": best_c,
         "fp_budgets": FP_BUDGETS,
