@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 import numpy as np
 import re2
@@ -53,7 +54,6 @@ _SHORTENER = compile_re2(
     r"(?i)\b(?:bit\.ly|tinyurl\.com|cutt\.ly|t\.co|goo\.gl|is\.gd|shorturl\.at|rb\.gy|tiny\.cc|ow\.ly)/"
 )
 _EMOJI_RANGES = "[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF]"
-_EMOJI = compile_re2(_EMOJI_RANGES)
 _EMOJI_CLASS = re.compile(_EMOJI_RANGES)  # a single class: linear in Python's re too
 
 
@@ -153,8 +153,9 @@ def link(text: str, norm: Normalised) -> Computed | None:
 
 @register("EMOJI_DENSITY")
 def emoji_density(text: str, norm: Normalised) -> Computed | None:
-    spans = _spans(_EMOJI, norm, group=0)
-    # counting by deletion stays in C (re2's findall builds a Python match per emoji)
+    # one character class: Python's re finds it in linear time, in character offsets, with no
+    # call per match into RE2; counting by deletion stays in C
+    spans = [m.span() for m in islice(_EMOJI_CLASS.finditer(norm.text), MAX_SPANS)]
     count = len(norm.text) - len(_EMOJI_CLASS.sub("", norm.text)) if len(spans) == MAX_SPANS \
         else len(spans)
     per_100 = 100.0 * count / max(len(norm.text), 1)

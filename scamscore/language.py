@@ -39,8 +39,10 @@ _NOISE = re.compile(
     r"https?://\S+|www\.\S+|\S+@\S+|@\w+|#|\d+|[\U0001F000-\U0001FAFF\u2600-\u27BF]"
 )
 # The same without its two "@" alternatives, which cannot match text without an "@":
-# trying them at every position was half the cost of cleaning a post.
-_NOISE_WITHOUT_AT = re.compile(r"https?://\S+|www\.\S+|#|\d+|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
+# trying them at every position was half the cost of cleaning a post. The look-ahead (the
+# first characters the alternatives can start with) lets re skip other positions at once.
+_NOISE_WITHOUT_AT = re.compile(r"(?=[hw#\d\U0001F000-\U0001FAFF\u2600-\u27BF])"
+                               r"(?:https?://\S+|www\.\S+|#|\d+|[\U0001F000-\U0001FAFF\u2600-\u27BF])")
 _LETTER_LIKE = re.compile(r"[^\W\d_]")  # every alphabetic character, and a few numerals
 
 

@@ -72,3 +72,22 @@ def test_amounts_after_a_currency_letter_are_money(text: str) -> None:
     """Leetspeak undoing must not turn N5000 into 'nso' and hide the amount."""
     norm = normalise(text)
     assert COMPUTED["MONEY_AMOUNT"](text, norm) is not None
+
+
+@given(st.text(alphabet=st.sampled_from(list("a 😀☀⬛🇷🇺é\u200bд⭐✅")), max_size=60))
+def test_emoji_spans_equal_re2_spans(text: str) -> None:
+    """EMOJI_DENSITY finds its class with Python's re; spans equal what RE2 finds."""
+    import re2
+
+    from scamscore.computed import _EMOJI_RANGES, MAX_SPANS, _spans, _whole_flags
+
+    norm = normalise(text)
+    found = COMPUTED["EMOJI_DENSITY"](text, norm)
+    expected = _spans(re2.compile(_EMOJI_RANGES), norm, group=0)
+    count = len(expected) if len(expected) < MAX_SPANS else sum(map(bool, map(
+        re2.compile(_EMOJI_RANGES).fullmatch, norm.text)))
+    per_100 = 100.0 * count / max(len(norm.text), 1)
+    assert (found is not None) == (count >= 3 and per_100 >= 1.0)
+    if found is not None:
+        assert found.value == round(min(1.0, per_100 / 5.0), 6)
+        assert found.evidence == _whole_flags(text, [norm.to_original(*s) for s in expected[:3]])

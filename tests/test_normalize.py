@@ -110,3 +110,20 @@ def _leet_without_precheck(n, b) -> None:
         n._leetspeak(b)
     finally:
         n._LEET_AFTER_LETTER = saved
+
+
+@given(st.text(alphabet=st.sampled_from(list("aZ é\u0301ﬁ①²Ａ𝗳…™㍿ﾊ\u200bД😀\ufe0f\ud800")), max_size=40))
+def test_nfkc_by_class_equals_nfkc_character_by_character(text: str) -> None:
+    """Long posts find the characters NFKC changes through a class built from the Unicode
+    tables; the result equals normalising every character on its own."""
+    import unicodedata
+
+    from scamscore.normalize import _Builder, _nfkc
+
+    long = text * (256 // max(len(text), 1) + 1)
+    builder = _Builder(long)
+    _nfkc(builder)
+    assert builder.text == "".join(unicodedata.normalize("NFKC", ch) for ch in long)
+    short = _Builder(text)
+    _nfkc(short)
+    assert short.text == "".join(unicodedata.normalize("NFKC", ch) for ch in text)
