@@ -41,13 +41,19 @@ _HANDLE = compile_re2(
 _CURRENCY = (
     r"usd|us\$|dollars?|dolares|dólares|dolar|euros?|eur|€|\$|£|₦|₹|₽|₱|r\$|"
     r"rub|руб\pL*|тыс\pL*|naira|ksh|kes|tsh|tzs|ugx|shilingi|rs\.?|rupees?|रुपये|रुपए|"
-    r"aed|sar|qar|dirhams?|riyals?|reais|real|fcfa|cfa|xof|درهم|ريال|دولار|جنيه"
+    r"aed|sar|qar|dirhams?|riyals?|reais|real|fcfa|cfa|xof|درهم|ريال|دولار|جنيه|"
+    # Ghanaian cedi, Mozambican metical, Angolan kwanza, Central Asian som/somoni/tenge,
+    # hryvnia, and the Indian lakh (an amount of rupees in job posts: "1 लाख एडवांस")
+    r"gh₵|₵|ghs|cedis?|mt|meticais|mzn|kz|kwanzas?|сум|сом|сомони|тенге|₸|грн|"
+    r"лакх|lakhs?|लाख"
 )
 _MONEY = compile_re2(
     rf"(?i)((?:{_CURRENCY})\s?\d[\d\s.,]{{0,12}}\d?(?:\s?(?:k|к|тыс))?"
     rf"|\d[\d\s.,]{{0,12}}(?:\s?(?:k|к|mil))?\s?(?:{_CURRENCY})"
     # naira, rand, kwacha written as one letter glued to a sizeable amount: N5,000, R15000
-    rf"|\b[nrk]\d{{1,3}}(?:[.,]\d{{3}})+|\b[nrk]\d{{3,}})"
+    rf"|\b[nrk]\d{{1,3}}(?:[.,]\d{{3}})+|\b[nrk]\d{{3,}}"
+    # CFA francs written "25 000 F": a sizeable amount, then a lone F
+    rf"|\d{{1,3}}(?:[\s.]\d{{3}})+\s?f\b|\d{{4,}}\s?f\b)"
 )
 _URL = compile_re2(r"(?i)((?:https?://|www\.)[^\s<>\"]{2,200}|\b[a-z0-9-]{2,30}\.(?:com|net|org|ru|ly|gl|me|link|site|online|xyz|top|info|io)/[^\s<>\"]{1,200})")
 _SHORTENER = compile_re2(

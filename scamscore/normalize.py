@@ -10,7 +10,8 @@ to get past keyword filters. `normalise()` undoes that in a fixed order of passe
    dropped and alef/yeh/teh-marbuta variants folded
 4. homoglyphs folded inside mixed-script words, towards the word's main script
 5. leetspeak inside Latin or Cyrillic words (fr33 → free, v1sa → visa, раб0та → работа),
-   but not in amounts after a currency letter (N5,000 naira, R15000, Ksh500, R$150)
+   but not in amounts after a currency letter (N5,000 naira, R15000, Ksh500, R$150) nor in
+   multipliers (x10)
 7. spaced-out letters joined (g u a r a n t e e d → guaranteed)
 8. runs of 3+ identical letters collapsed to one (freeeee → fre; lexicon phrases accept it)
 
@@ -358,9 +359,11 @@ def _leetspeak(b: _Builder) -> None:
         if len(token) < 2 or token.startswith("@") or not _LEET_CHARS.search(token):
             continue
         amount = _PREFIXED_AMOUNT.fullmatch(token)
-        if amount and (amount.group(1) or len(amount.group(2)) >= 3
+        if amount and (amount.group(1) or len(amount.group(2)) >= 3 or token[: amount.start(2)] == "x"
                        or _THOUSANDS.match(b.text, m.end())):
-            continue  # a currency before an amount: N5,000 (naira), R15000, Ksh500, R$150, US$80
+            # a currency before an amount: N5,000 (naira), R15000, Ksh500, R$150, US$80;
+            # or a multiplier: "earn x10", "x2 bonus"
+            continue
         if _CYRILLIC.search(token):
             table = _LEET_CYRILLIC
         elif all(ch.isascii() for ch in token if ch.isalpha()):

@@ -109,6 +109,14 @@ def test_long_gaps_are_recognised() -> None:
     ("रजिस्ट्रेशन फीस नहीं ली जाती", False),
     ("بدون خبرة، لازم تدفع رسوم التسجيل 500 جنيه", True),          # Arabic comma ends the clause
     ("la matrícula no es reembolsable", True),       # English "no" does not negate Spanish text
+    ("Você não precisa pagar a taxa de inscrição.", False),
+    ("Мы никогда не просим оплату за трудоустройство.", False),
+    ("Никогда не платите за трудоустройство.", False),
+    ("الشركة تتحمل رسوم التأشيرة وتذاكر الطيران", False),           # the company bears the fees
+    ("Never pay a recruitment fee to anyone.", False),
+    ("Nunca pagues una cuota de inscripción a un reclutador.", False),
+    ("Pague a taxa de inscrição hoje", True),
+    ("Оплатите оформление визы до пятницы", True),
 ])
 def test_negated_fee_mentions_do_not_fire(text: str, fires: bool) -> None:
     from scamscore.features import SignalExtractor

@@ -32,6 +32,7 @@ CASES = [
     ("U S A", "u s a", []),                         # three letters are not a spaced word
     ("Registration fee N5,000", "registration fee n5,000", []),  # a currency letter, not leet
     ("salary R15000, Ksh500 or Rs5000", "salary r15000, ksh500 or rs5000", []),
+    ("earn x10 a day, x2 bonus", "earn x10 a day, x2 bonus", []),  # multipliers, not leet
     ("R$1500 por mês ou US$80", "r$1500 por mes ou us$80", []),
     ("fr33 h0us1ng", "free housing", []),           # two leet digits at the end are still leet
 ]
