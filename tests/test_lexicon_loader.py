@@ -116,6 +116,10 @@ def test_long_gaps_are_recognised() -> None:
     ("Never pay a recruitment fee to anyone.", False),
     ("Nunca pagues una cuota de inscripción a un reclutador.", False),
     ("Pague a taxa de inscrição hoje", True),
+    ("Certificate of Sponsorship and visa fee paid by the Board", False),  # employer pays
+    ("Visa fee paid by you before travel", True),
+    ("Frais de visa pris en charge par l'employeur", False),
+    ("Визовый сбор за счёт работодателя", False),
     ("Оплатите оформление визы до пятницы", True),
 ])
 def test_negated_fee_mentions_do_not_fire(text: str, fires: bool) -> None:
