@@ -556,12 +556,14 @@ class LexiconMatcher:
             yield to_char(start), to_char(end)
 
     def _affirmed(self, name: str, langs: list[str], text: str, data: bytes,
-                  to_char: Callable[[int], int]) -> list[tuple[str, int, int]]:
+                  to_char: Callable[[int], int], cued: set[str] | None = None
+                  ) -> list[tuple[str, int, int]]:
         """(language, start, end) of a negatable signal's matches that no cue negates, in
         text order. Overlapping matches are read in all their lexicons' languages."""
         matches = sorted((start, end, lang) for lang in langs
                          for start, end in self._spans((lang, name), data, to_char))
-        cued = {lang for lang in langs if self._may_negate((lang, name), data)}
+        if cued is None:  # the languages whose cues occur somewhere in the post
+            cued = {lang for lang in langs if self._may_negate((lang, name), data)}
         kept = []
         i = 0
         while i < len(matches):
@@ -601,9 +603,10 @@ class LexiconMatcher:
         for text, view, data, keys in zip(texts, views, datas, self._fired_keys(datas), strict=True):
             found = self._by_signal(keys)
             for name in self.negatable & set(found):
-                if not any(self._may_negate((lang, name), data) for lang in found[name]):
+                cued = {lang for lang in found[name] if self._may_negate((lang, name), data)}
+                if not cued:
                     continue  # no cue anywhere in the post: every match stands
-                affirmed = self._affirmed(name, found[name], text, data, byte_to_char(view, data))
+                affirmed = self._affirmed(name, found[name], text, data, byte_to_char(view, data), cued)
                 if affirmed:
                     found[name] = sorted({lang for lang, _, _ in affirmed})
                 else:

@@ -26,9 +26,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import count
 
 import numpy as np
 import re2
@@ -237,7 +238,7 @@ def _fold_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
 @lru_cache(maxsize=1)
 def _nfkc_changes() -> re.Pattern[str]:
     """A class of every character that NFKC changes on its own (~4,900 of them), built once
-    from this Python's Unicode tables (~80 ms), only for long posts that need it."""
+    from this Python's Unicode tables (~80 ms)."""
     ranges: list[list[int]] = []
     for code in range(0x110000):
         if not 0xD800 <= code < 0xE000 and not unicodedata.is_normalized("NFKC", chr(code)):
@@ -248,16 +249,27 @@ def _nfkc_changes() -> re.Pattern[str]:
     return re.compile("[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in ranges) + "]")
 
 
+# Long posts that are not NFKC-normal seen so far: the class pays for its ~80 ms only over
+# many of them (a batch), so a single `check` never builds it.
+_LONG_NOT_NFKC = count()
+_CLASS_AFTER = 64
+
+
+def _nfkc_candidates(text: str, by_class: bool) -> Iterable[tuple[int, str]]:
+    """(position, character) of the characters NFKC may change: all of them, or only those
+    in `_nfkc_changes` (the same edits follow either way; tested)."""
+    if by_class:
+        return ((m.start(), m.group()) for m in _nfkc_changes().finditer(text))
+    return enumerate(text)
+
+
 def _nfkc(b: _Builder) -> None:
     """Each character replaced by its own NFKC form (so every piece maps back to one)."""
     if unicodedata.is_normalized("NFKC", b.text):
         return
-    if len(b.text) < 256:  # not worth building the class for
-        changed = ((i, ch) for i, ch in enumerate(b.text))
-    else:
-        changed = ((m.start(), m.group()) for m in _nfkc_changes().finditer(b.text))
+    by_class = len(b.text) >= 256 and next(_LONG_NOT_NFKC) >= _CLASS_AFTER
     edits = []
-    for i, ch in changed:
+    for i, ch in _nfkc_candidates(b.text, by_class):
         new = unicodedata.normalize("NFKC", ch)
         if new != ch:
             edits.append((i, i + 1, new))

@@ -115,16 +115,16 @@ def _leet_without_precheck(n, b) -> None:
 
 @given(st.text(alphabet=st.sampled_from(list("aZ é\u0301ﬁ①²Ａ𝗳…™㍿ﾊ\u200bД😀\ufe0f\ud800")), max_size=40))
 def test_nfkc_by_class_equals_nfkc_character_by_character(text: str) -> None:
-    """Long posts find the characters NFKC changes through a class built from the Unicode
+    """Batches find the characters NFKC changes through a class built from the Unicode
     tables; the result equals normalising every character on its own."""
     import unicodedata
 
-    from scamscore.normalize import _Builder, _nfkc
+    from scamscore.normalize import _Builder, _nfkc, _nfkc_candidates
 
-    long = text * (256 // max(len(text), 1) + 1)
-    builder = _Builder(long)
+    expected = "".join(unicodedata.normalize("NFKC", ch) for ch in text)
+    for by_class in (True, False):
+        changed = {i: unicodedata.normalize("NFKC", ch) for i, ch in _nfkc_candidates(text, by_class)}
+        assert "".join(changed.get(i, ch) for i, ch in enumerate(text)) == expected
+    builder = _Builder(text)
     _nfkc(builder)
-    assert builder.text == "".join(unicodedata.normalize("NFKC", ch) for ch in long)
-    short = _Builder(text)
-    _nfkc(short)
-    assert short.text == "".join(unicodedata.normalize("NFKC", ch) for ch in text)
+    assert builder.text == expected
