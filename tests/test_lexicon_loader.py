@@ -118,6 +118,8 @@ def test_long_gaps_are_recognised() -> None:
     ("Pague a taxa de inscrição hoje", True),
     ("Certificate of Sponsorship and visa fee paid by the Board", False),  # employer pays
     ("Visa fee paid by you before travel", True),
+    ("Security deposit of $500 for the flat, two months' notice.", False),  # a rental
+    ("A small commitment deposit of ₦75,000 opens your file", True),
     ("Frais de visa pris en charge par l'employeur", False),
     ("Визовый сбор за счёт работодателя", False),
     ("Оплатите оформление визы до пятницы", True),
