@@ -163,14 +163,21 @@ def smooth_idf(counts: sparse.csr_matrix) -> np.ndarray:
     return np.log((1.0 + n) / (1.0 + df)) + 1.0
 
 
+def _tfidf_values(counts: np.ndarray, rows: np.ndarray, columns: np.ndarray, idf: np.ndarray,
+                  n_rows: int) -> np.ndarray:
+    """Sublinear TF-IDF of sparse entries (row, column, count), l2-normalised per row."""
+    data = (np.log(counts.astype(np.float64)) + 1.0) * idf[columns]
+    norms = np.sqrt(np.bincount(rows, weights=data**2, minlength=n_rows))
+    norms[norms == 0] = 1.0
+    data /= norms[rows]
+    return data
+
+
 def tfidf_rows(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     """Sublinear TF-IDF with l2-normalised rows (TfidfTransformer(sublinear_tf=True))."""
     out = sparse.csr_matrix(counts, dtype=np.float64, copy=True)
-    out.data = (np.log(out.data) + 1.0) * idf[out.indices]
     rows = np.repeat(np.arange(out.shape[0]), np.diff(out.indptr))
-    norms = np.sqrt(np.bincount(rows, weights=out.data**2, minlength=out.shape[0]))
-    norms[norms == 0] = 1.0
-    out.data /= norms[rows]
+    out.data = _tfidf_values(out.data, rows, out.indices, idf, out.shape[0])
     return out
 
 
@@ -183,10 +190,7 @@ def tfidf_dot(texts: Sequence[str], ngram_range: tuple[int, int], idf: np.ndarra
     start = 0
     for batch in in_batches(texts, _BATCH_CHARS, _BATCH_POSTS):
         rows, columns, counts = _batch_entries(batch, ngram_range, len(idf))
-        data = (np.log(counts.astype(np.float64)) + 1.0) * idf[columns]
-        norms = np.sqrt(np.bincount(rows, weights=data**2, minlength=len(batch)))
-        norms[norms == 0] = 1.0
-        data /= norms[rows]
+        data = _tfidf_values(counts, rows, columns, idf, len(batch))
         out[start : start + len(batch)] = np.bincount(rows, weights=data * weights[columns],
                                                       minlength=len(batch))
         start += len(batch)
