@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 import numpy as np
 from scipy import sparse
 
+from scamscore import compiled
+
 _MASK = (1 << 64) - 1
 _SEED = 0x9E3779B97F4A7C15
 _PRIME = 0x100000001B3
@@ -91,7 +93,14 @@ def _batch_entries(texts: Sequence[str], ngram_range: tuple[int, int],
     pieces = [padded(t) for t in texts]
     lengths = np.fromiter((len(p) + 1 for p in pieces), dtype=np.int64, count=len(pieces))
     big = " ".join(pieces) + " "
-    codes = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + 1
+    code_points = np.frombuffer(big.encode("utf-32-le"), dtype=np.uint32)
+    if compiled.FAST is not None:  # the same entries, ~5x quicker
+        capacity = len(code_points) * (ngram_range[1] - ngram_range[0] + 1)
+        rows, columns, counts = (np.empty(capacity, np.int64), np.empty(capacity, np.int32),
+                                 np.empty(capacity, np.int64))
+        n = compiled.FAST.ngram_entries(code_points, lengths, *ngram_range, n_features, rows, columns, counts)
+        return rows[:n], columns[:n], counts[:n]
+    codes = code_points.astype(np.uint64) + 1
     # double[k]: positions k and k+1 are both spaces; a window may not contain such a pair
     space = codes == _SPACE + 1
     double = np.concatenate(([0], np.cumsum(space[:-1] & space[1:], dtype=np.int64)))
@@ -181,6 +190,19 @@ def tfidf_rows(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     return out
 
 
+_LOG_TABLE = np.zeros(0)
+
+
+def _log_plus_one(top: int) -> np.ndarray:
+    """np.log(count) + 1.0 for every count up to `top` (index 0 unused), as `_tfidf_values`
+    computes it: the compiled dot product reads its logarithms from numpy."""
+    global _LOG_TABLE
+    if len(_LOG_TABLE) <= top:
+        size = max(top + 1, 2 * len(_LOG_TABLE), 1024)
+        _LOG_TABLE = np.log(np.maximum(np.arange(size), 1).astype(np.float64)) + 1.0
+    return _LOG_TABLE
+
+
 def tfidf_dot(texts: Sequence[str], ngram_range: tuple[int, int], idf: np.ndarray,
               weights: np.ndarray) -> np.ndarray:
     """Each post's TF-IDF row dotted with `weights`: `tfidf_rows(hashed_counts(texts), idf)
@@ -190,6 +212,12 @@ def tfidf_dot(texts: Sequence[str], ngram_range: tuple[int, int], idf: np.ndarra
     start = 0
     for batch in in_batches(texts, _BATCH_CHARS, _BATCH_POSTS):
         rows, columns, counts = _batch_entries(batch, ngram_range, len(idf))
+        if compiled.FAST is not None:
+            table = _log_plus_one(int(counts.max()) if len(counts) else 0)
+            part = out[start : start + len(batch)]
+            compiled.FAST.tfidf_dot(rows, columns, counts, table, idf, weights, part)
+            start += len(batch)
+            continue
         data = _tfidf_values(counts, rows, columns, idf, len(batch))
         out[start : start + len(batch)] = np.bincount(rows, weights=data * weights[columns],
                                                       minlength=len(batch))

@@ -34,6 +34,7 @@ from itertools import count
 import numpy as np
 import re2
 
+from scamscore import compiled
 from scamscore.re2_budget import compile_re2
 
 Span = tuple[int, int]
@@ -146,10 +147,10 @@ class _Builder:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts: list[int] | None = None
-        self.ends: list[int] | None = None
+        self.starts: Sequence[int] | None = None
+        self.ends: Sequence[int] | None = None
 
-    def _maps(self) -> tuple[list[int], list[int]]:
+    def _maps(self) -> tuple[Sequence[int], Sequence[int]]:
         if self.starts is None or self.ends is None:
             self.starts = list(range(len(self.text)))
             self.ends = list(range(1, len(self.text) + 1))
@@ -158,6 +159,11 @@ class _Builder:
     def apply(self, edits: list[tuple[int, int, str]]) -> None:
         """Replace text[i:j] with each replacement (edits sorted, non-overlapping)."""
         if not edits:
+            return
+        if compiled.FAST is not None:  # the same text and maps, in int32 arrays
+            self.text, starts, ends = compiled.FAST.splice(self.text, self.starts, self.ends, edits)
+            if starts is not None:
+                self.starts, self.ends = array("i", starts), array("i", ends)
             return
         if self.starts is None and all(len(new) == j - i for i, j, new in edits):
             self.text = "".join(_spliced(self.text, edits))
@@ -193,9 +199,13 @@ class _Builder:
         return self.starts[i], self.ends[j - 1]
 
     def result(self, original: str, evidence: list[Span]) -> Normalised:
-        starts = None if self.starts is None else array("i", self.starts)
-        ends = None if self.ends is None else array("i", self.ends)
-        return Normalised(original, self.text, starts, ends, sorted(set(evidence)))
+        return Normalised(original, self.text, _int_array(self.starts), _int_array(self.ends),
+                          sorted(set(evidence)))
+
+
+def _int_array(values: Sequence[int] | None) -> Sequence[int] | None:
+    """A span map as a compact int array (the compiled splice already gives one)."""
+    return values if values is None or isinstance(values, array) else array("i", values)
 
 
 def _spliced(text: str, edits: list[tuple[int, int, str]]) -> Iterator[str]:

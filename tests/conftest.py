@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from scamscore.scorer import Scorer
@@ -17,3 +21,24 @@ from hypothesis import settings  # noqa: E402
 # Property tests draw the same examples on every run: CI must not be flaky.
 settings.register_profile("deterministic", derandomize=True, deadline=None)
 settings.load_profile("deterministic")
+
+
+ENGINES = ("compiled", "numpy")
+
+
+@contextmanager
+def engine(name: str) -> Iterator[None]:
+    """Run with the compiled inner loops or with numpy only. The compiled ones must have been
+    built (a missing build fails here) unless SCAMSCORE_NO_EXTENSION=1 turned them off."""
+    from scamscore import compiled
+
+    saved = compiled.FAST
+    if name == "compiled" and saved is None:
+        if os.environ.get("SCAMSCORE_NO_EXTENSION"):
+            pytest.skip("SCAMSCORE_NO_EXTENSION=1: compiled loops turned off")
+        pytest.fail("scamscore._fast was not built (is a C compiler installed?)")
+    compiled.FAST = saved if name == "compiled" else None
+    try:
+        yield
+    finally:
+        compiled.FAST = saved

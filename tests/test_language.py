@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scamscore.language import UNDETERMINED, detect_language
+from tests.conftest import ENGINES, engine
 
 SAMPLES = {
     "en": "We are hiring waitresses for a hotel abroad, flights and housing included",
@@ -84,23 +85,30 @@ def _mixed_texts() -> list[str]:
     return texts + list(SAMPLES.values())
 
 
-def test_batch_counts_equal_the_automaton_walk(monkeypatch) -> None:
+@pytest.mark.parametrize("name", ENGINES)
+def test_batch_counts_equal_the_automaton_walk(monkeypatch, name) -> None:
     from scamscore import language
 
     monkeypatch.setattr(language, "_BATCH_BYTES", 4000)  # posts straddle numpy batches
     datas = [d for d in map(language._prepare, _mixed_texts()) if d is not None]
-    for data, (features, counts) in zip(datas, language._automaton().counts(datas), strict=True):
+    with engine(name):
+        counted = language._automaton().counts(datas)
+    for data, (features, counts) in zip(datas, counted, strict=True):
         walked_features, walked_counts = language._walk_counts(data)
         assert features.tolist() == walked_features.tolist()
         assert counts.tolist() == walked_counts.tolist()
 
 
-def test_a_post_gets_the_same_language_alone_and_in_a_batch() -> None:
+@pytest.mark.parametrize("name", ENGINES)
+def test_a_post_gets_the_same_language_alone_and_in_a_batch(name) -> None:
     from scamscore.language import BATCH_MIN_POSTS, detect_languages
 
     texts = _mixed_texts()
     assert len(texts) >= BATCH_MIN_POSTS
-    assert detect_languages(texts) == [detect_language(t) for t in texts]
+    with engine("numpy"):  # alone: py3langid's own walk
+        alone = [detect_language(t) for t in texts]
+    with engine(name):
+        assert detect_languages(texts) == alone
 
 
 def test_agrees_with_py3langid_classify() -> None:
@@ -117,12 +125,31 @@ def test_agrees_with_py3langid_classify() -> None:
 _NOISY = st.text(alphabet=st.sampled_from(list("ab Zé_1²½Ⅻ٣@#:/.w h t p s\n😀☀д")), max_size=40)
 
 
-@given(_NOISY)
-def test_clean_equals_the_full_noise_pattern(text: str) -> None:
-    """The quick cleaner (no "@" alternatives when the text has no "@") removes the same."""
+# pieces of links among noisy characters
+_URLISH = st.lists(st.sampled_from([*"ab Z_1²٣@#:/.ws\n\u2003😀☀д", "http://", "https://", "www.", "http"]),
+                   max_size=25).map("".join)
+
+
+@pytest.mark.parametrize("name", ENGINES)
+@given(text=st.one_of(_NOISY, _URLISH))
+def test_clean_equals_the_full_noise_pattern(name: str, text: str) -> None:
+    """The quick cleaners (no "@" alternatives when the text has no "@"; the compiled
+    one) remove the same as the full pattern, and give a canonical str."""
     from scamscore import language
 
-    assert language._clean(text) == language._NOISE.sub(" ", text)
+    with engine(name):
+        cleaned = language._clean(text)
+    expected = language._NOISE.sub(" ", text)
+    assert cleaned == expected and hash(cleaned) == hash(expected)
+
+
+def test_clean_on_corpus_posts_equals_the_full_noise_pattern() -> None:
+    from scamscore import language
+    from scamscore.dataset import load_corpus
+
+    with engine("compiled"):
+        for text in load_corpus()["text"]:
+            assert language._clean(text) == language._NOISE.sub(" ", text)
 
 
 @given(_NOISY)

@@ -1,4 +1,5 @@
-"""The numpy n-gram hasher counts exactly the char_wb n-grams, whatever the batch."""
+"""The n-gram hasher (numpy, or the compiled loops) counts exactly the char_wb n-grams,
+whatever the batch."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from scamscore import ngrams
 from scamscore.dataset import load_corpus
 from scamscore.ngrams import bucket, char_ngrams, hashed_counts
+from tests.conftest import ENGINES, engine
 
 N_FEATURES = 2**18
 texty = st.text(alphabet=st.sampled_from(list("ab c\n\t  éд日😀-'")), max_size=60)
@@ -36,27 +38,33 @@ def test_reference_ngrams_are_sklearns_char_wb(text: str) -> None:
     assert Counter(char_ngrams(text, (2, 4))) == Counter(analyzer(text))
 
 
-@given(st.lists(texty, max_size=6))
-def test_each_row_counts_its_own_ngrams(texts: list[str]) -> None:
-    counts = hashed_counts(texts, (2, 4), N_FEATURES)
+@pytest.mark.parametrize("name", ENGINES)
+@given(texts=st.lists(texty, max_size=6))
+def test_each_row_counts_its_own_ngrams(name: str, texts: list[str]) -> None:
+    with engine(name):
+        counts = hashed_counts(texts, (2, 4), N_FEATURES)
     assert counts.shape == (len(texts), N_FEATURES)
     for i, text in enumerate(texts):
         assert _row(counts, i) == _expected_row(text)
 
 
-def test_corpus_posts_hash_the_same_alone_and_in_a_batch(monkeypatch) -> None:
+@pytest.mark.parametrize("name", ENGINES)
+def test_corpus_posts_hash_the_same_alone_and_in_a_batch(monkeypatch, name) -> None:
     texts = load_corpus()["text"].tolist()[:300]
     # small batches, so posts also straddle numpy batch boundaries
     monkeypatch.setattr(ngrams, "_BATCH_CHARS", 5000)
-    together = hashed_counts(texts)
-    for i in range(0, 300, 7):
-        alone = hashed_counts([texts[i]])
+    with engine(name):
+        together = hashed_counts(texts)
+        alones = {i: hashed_counts([texts[i]]) for i in range(0, 300, 7)}
+    for i, alone in alones.items():
         assert _row(together, i) == _row(alone, 0) == _expected_row(texts[i])
 
 
-def test_many_tiny_posts_and_empty_input() -> None:
+@pytest.mark.parametrize("name", ENGINES)
+def test_many_tiny_posts_and_empty_input(name) -> None:
     texts = ["a b"] * (ngrams._BATCH_POSTS + 5) + ["", "   "]
-    counts = hashed_counts(texts)
+    with engine(name):
+        counts = hashed_counts(texts)
     assert counts.shape[0] == len(texts)
     assert _row(counts, len(texts) - 3) == _expected_row("a b")
     assert counts[len(texts) - 2].nnz == counts[len(texts) - 1].nnz == 0
@@ -109,8 +117,9 @@ def test_count_keys_empty():
     assert len(unique) == 0 and len(counts) == 0
 
 
+@pytest.mark.parametrize("name", ENGINES)
 @pytest.mark.parametrize("batch_chars", [5000, 1 << 15])
-def test_tfidf_dot_equals_the_matrix_product_bit_for_bit(monkeypatch, batch_chars):
+def test_tfidf_dot_equals_the_matrix_product_bit_for_bit(monkeypatch, batch_chars, name):
     """The scorer's wording term without sparse matrices: the same bits as TF-IDF rows
     times the weights (so batch output does not change by a rounding)."""
     import numpy as np
@@ -120,6 +129,8 @@ def test_tfidf_dot_equals_the_matrix_product_bit_for_bit(monkeypatch, batch_char
     rng = np.random.default_rng(0)
     idf = rng.uniform(1.0, 8.0, N_FEATURES)
     weights = rng.normal(0.0, 1.0, N_FEATURES)
-    expected = ngrams.tfidf_rows(hashed_counts(texts), idf) @ weights
-    got = ngrams.tfidf_dot(texts, (2, 4), idf, weights)
+    with engine("numpy"):  # the reference: sparse matrices, numpy's operations
+        expected = ngrams.tfidf_rows(hashed_counts(texts), idf) @ weights
+    with engine(name):
+        got = ngrams.tfidf_dot(texts, (2, 4), idf, weights)
     assert got.tobytes() == np.asarray(expected).tobytes()

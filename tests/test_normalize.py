@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scamscore.normalize import normalise
+from tests.conftest import ENGINES, engine
 
 CASES = [
     # (original, normalised, obfuscation evidence quoted from the original)
@@ -128,3 +129,57 @@ def test_nfkc_by_class_equals_nfkc_character_by_character(text: str) -> None:
     builder = _Builder(text)
     _nfkc(builder)
     assert builder.text == expected
+
+
+_SPLICE_ALPHABET = list("ab é日😀\u200bД\U0001d5f3")
+
+
+@st.composite
+def _text_and_edits(draw) -> tuple[str, bool, list[tuple[int, int, str]]]:
+    text = draw(st.text(alphabet=st.sampled_from(_SPLICE_ALPHABET), max_size=30))
+    cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=8)))
+    edits = []
+    for i, j in zip(cuts[::2], cuts[1::2], strict=False):
+        if j > i:
+            edits.append((i, j, draw(st.text(alphabet=st.sampled_from(_SPLICE_ALPHABET), max_size=4))))
+    return text, draw(st.booleans()), edits
+
+
+@pytest.mark.parametrize("name", ENGINES)
+@given(case=_text_and_edits())
+def test_the_compiled_splice_edits_text_and_maps_as_python_does(name: str, case) -> None:
+    """Both builders give the same text (a canonical str: equal and hashed alike) and the
+    same original spans, from the identity map or from one an earlier edit left."""
+    from scamscore.normalize import _Builder
+
+    text, earlier_edit, edits = case
+
+    def built() -> tuple[str, list[int] | None, list[int] | None]:
+        b = _Builder(text)
+        if earlier_edit and text:
+            b.apply([(0, 1, "xy")])  # the maps become explicit
+        b.apply([(i + 1, j + 1, new) for i, j, new in edits] if earlier_edit and text else edits)
+        return b.text, None if b.starts is None else list(b.starts), None if b.ends is None else list(b.ends)
+
+    with engine("numpy"):
+        expected = built()
+    with engine(name):
+        got = built()
+    assert got == expected
+    assert hash(got[0]) == hash(expected[0]) and got[0].isascii() == expected[0].isascii()
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_corpus_posts_normalise_the_same_with_and_without_the_compiled_splice(name: str) -> None:
+    from scamscore.dataset import load_corpus
+
+    texts = load_corpus()["text"].tolist()
+
+    def normalised() -> list[tuple]:
+        return [(n.text, n.starts and list(n.starts), n.ends and list(n.ends), n.obfuscation)
+                for n in map(normalise, texts)]
+
+    with engine("numpy"):
+        expected = normalised()
+    with engine(name):
+        assert normalised() == expected

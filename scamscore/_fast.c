@@ -1,0 +1,594 @@
+/* Compiled inner loops of batch scoring: the same integers as the numpy code they replace.
+ *
+ * Optional: scamscore works without this module (setup.py builds it when a C compiler is
+ * there; ngrams.py and language.py fall back to numpy otherwise). Only integer work is
+ * done here (hashing, sorting, counting, an automaton walk); every floating-point
+ * operation stays in numpy, so scores are the same bits with or without it.
+ *
+ * No numpy headers: arrays come in through the buffer protocol, and the caller allocates
+ * the output arrays (at most one entry per window or byte).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+#define SEED 0x9E3779B97F4A7C15ULL
+#define PRIME 0x100000001B3ULL
+#define MIX 0xFF51AFD7ED558CCDULL
+#define SPACE_CODE 33u /* a space, after the +1 every code gets */
+#define RADIX_BITS 11
+#define RADIX_SIZE (1u << RADIX_BITS)
+
+/* Whether the ASCII string s occurs in the str data at position x. */
+static int literal_at(int kind, const void *data, Py_ssize_t len, Py_ssize_t x, const char *s) {
+    for (; *s; s++, x++)
+        if (x >= len || PyUnicode_READ(kind, data, x) != (Py_UCS4)(unsigned char)*s)
+            return 0;
+    return 1;
+}
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} Buffer;
+
+static int get_buffer(PyObject *obj, Buffer *buf, Py_ssize_t itemsize, int writable, const char *what) {
+    int flags = PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0);
+    buf->held = 0;
+    if (PyObject_GetBuffer(obj, &buf->view, flags) < 0)
+        return -1;
+    buf->held = 1;
+    if (buf->view.itemsize != itemsize) {
+        PyErr_Format(PyExc_TypeError, "%s: expected items of %zd bytes, got %zd", what, itemsize,
+                     buf->view.itemsize);
+        return -1;
+    }
+    return 0;
+}
+
+static void release(Buffer *bufs, int n) {
+    for (int i = 0; i < n; i++)
+        if (bufs[i].held)
+            PyBuffer_Release(&bufs[i].view);
+}
+
+/* Sorts keys[0..n) (all < 2**bits) with an LSD radix sort; tmp has room for n keys.
+ * Returns the array holding the result (keys or tmp). */
+static uint32_t *radix_sort(uint32_t *keys, uint32_t *tmp, Py_ssize_t n, int bits, uint32_t *hist) {
+    uint32_t *src = keys, *dst = tmp;
+    for (int shift = 0; shift < bits; shift += RADIX_BITS) {
+        memset(hist, 0, RADIX_SIZE * sizeof(uint32_t));
+        for (Py_ssize_t i = 0; i < n; i++)
+            hist[(src[i] >> shift) & (RADIX_SIZE - 1)]++;
+        uint32_t total = 0;
+        for (uint32_t d = 0; d < RADIX_SIZE; d++) {
+            uint32_t c = hist[d];
+            hist[d] = total;
+            total += c;
+        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            dst[hist[(src[i] >> shift) & (RADIX_SIZE - 1)]++] = src[i];
+        uint32_t *swap = src;
+        src = dst;
+        dst = swap;
+    }
+    return src;
+}
+
+static int bits_for(uint64_t n) {
+    int bits = 1;
+    while (bits < 64 && ((uint64_t)1 << bits) < n)
+        bits++;
+    return bits;
+}
+
+/* Appends (row, key, count) of each distinct key of sorted[0..n) to the outputs. */
+static Py_ssize_t run_lengths(const uint32_t *sorted, Py_ssize_t n, int64_t row, int64_t *rows,
+                              void *keys_out, int keys_are_64, int64_t *counts, Py_ssize_t out) {
+    Py_ssize_t i = 0;
+    while (i < n) {
+        Py_ssize_t j = i + 1;
+        while (j < n && sorted[j] == sorted[i])
+            j++;
+        rows[out] = row;
+        if (keys_are_64)
+            ((int64_t *)keys_out)[out] = sorted[i];
+        else
+            ((int32_t *)keys_out)[out] = (int32_t)sorted[i];
+        counts[out] = j - i;
+        out++;
+        i = j;
+    }
+    return out;
+}
+
+PyDoc_STRVAR(ngram_entries_doc,
+"ngram_entries(codes, lengths, lo, hi, n_features, rows, columns, counts) -> int\n\n"
+"(post, column, count) of each distinct hashed char_wb n-gram, by post then column, as\n"
+"ngrams._batch_entries computes them. codes: uint32 code points of the padded posts laid\n"
+"end to end; lengths: int64 code points of each post (with its joining space). rows\n"
+"(int64), columns (int32) and counts (int64) receive the entries; returns how many.");
+
+static PyObject *ngram_entries(PyObject *self, PyObject *args) {
+    PyObject *codes_obj, *lengths_obj, *rows_obj, *columns_obj, *counts_obj;
+    int lo, hi;
+    unsigned long long n_features;
+    if (!PyArg_ParseTuple(args, "OOiiKOOO", &codes_obj, &lengths_obj, &lo, &hi, &n_features,
+                          &rows_obj, &columns_obj, &counts_obj))
+        return NULL;
+    if (lo < 1 || hi < lo || n_features < 1 || n_features > ((uint64_t)1 << 31)) {
+        PyErr_SetString(PyExc_ValueError, "bad n-gram range or number of features");
+        return NULL;
+    }
+    Buffer b[5];
+    memset(b, 0, sizeof b);
+    if (get_buffer(codes_obj, &b[0], 4, 0, "codes") < 0 || get_buffer(lengths_obj, &b[1], 8, 0, "lengths") < 0
+        || get_buffer(rows_obj, &b[2], 8, 1, "rows") < 0 || get_buffer(columns_obj, &b[3], 4, 1, "columns") < 0
+        || get_buffer(counts_obj, &b[4], 8, 1, "counts") < 0) {
+        release(b, 5);
+        return NULL;
+    }
+    const uint32_t *codes = b[0].view.buf;
+    const int64_t *lengths = b[1].view.buf;
+    Py_ssize_t n_codes = b[0].view.len / 4, n_posts = b[1].view.len / 8;
+    Py_ssize_t capacity = b[3].view.len / 4;
+    if (b[2].view.len / 8 < capacity || b[4].view.len / 8 < capacity) {
+        PyErr_SetString(PyExc_ValueError, "output arrays of different sizes");
+        release(b, 5);
+        return NULL;
+    }
+    int64_t *rows = b[2].view.buf, *counts = b[4].view.buf;
+    int32_t *columns = b[3].view.buf;
+    Py_ssize_t longest = 0, total = 0;
+    for (Py_ssize_t p = 0; p < n_posts; p++) {
+        if (lengths[p] < 0) {
+            PyErr_SetString(PyExc_ValueError, "negative post length");
+            release(b, 5);
+            return NULL;
+        }
+        if (lengths[p] > longest)
+            longest = lengths[p];
+        total += lengths[p];
+    }
+    if (total != n_codes || capacity < n_codes * (Py_ssize_t)(hi - lo + 1)) {
+        PyErr_SetString(PyExc_ValueError, "lengths do not add up to the codes, or outputs too small");
+        release(b, 5);
+        return NULL;
+    }
+    Py_ssize_t room = longest * (hi - lo + 1) + 1;
+    uint32_t *keys = malloc(sizeof(uint32_t) * room), *tmp = malloc(sizeof(uint32_t) * room);
+    uint32_t *hist = malloc(sizeof(uint32_t) * RADIX_SIZE);
+    if (!keys || !tmp || !hist) {
+        free(keys);
+        free(tmp);
+        free(hist);
+        release(b, 5);
+        return PyErr_NoMemory();
+    }
+    int bits = bits_for(n_features);
+    Py_ssize_t out = 0, start = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t p = 0; p < n_posts; start += lengths[p], p++) {
+        Py_ssize_t n = 0, end = start + lengths[p];
+        for (Py_ssize_t i = start; i < end; i++) {
+            /* a window may not contain two adjacent spaces (a word or post boundary); it
+             * may run past its post's end, as in numpy, but then it holds such a pair */
+            uint64_t h = SEED;
+            for (int k = 0; k < hi && i + k < n_codes; k++) {
+                uint64_t c = (uint64_t)codes[i + k] + 1;
+                if (k > 0 && c == SPACE_CODE && (uint64_t)codes[i + k - 1] + 1 == SPACE_CODE)
+                    break;
+                h = h * PRIME + c;
+                if (k + 1 >= lo) {
+                    uint64_t m = h ^ (h >> 33);
+                    m *= MIX;
+                    m ^= m >> 29;
+                    keys[n++] = (uint32_t)(m % n_features);
+                }
+            }
+        }
+        uint32_t *sorted = radix_sort(keys, tmp, n, bits, hist);
+        out = run_lengths(sorted, n, p, rows, columns, 0, counts, out);
+    }
+    Py_END_ALLOW_THREADS
+    free(keys);
+    free(tmp);
+    free(hist);
+    release(b, 5);
+    return PyLong_FromSsize_t(out);
+}
+
+PyDoc_STRVAR(automaton_entries_doc,
+"automaton_entries(data, lengths, moves, rowbase, output, n_features, rows, features, counts) -> int\n\n"
+"(post, feature, count) of each distinct feature py3langid's automaton emits while reading\n"
+"each post's bytes from its start state (its visit_counts), by post then feature. data:\n"
+"the posts' bytes end to end; lengths: int64 bytes per post; moves, rowbase, output: int32\n"
+"tables. rows and features (int64) and counts (int64) receive the entries; returns how many.");
+
+static PyObject *automaton_entries(PyObject *self, PyObject *args) {
+    PyObject *data_obj, *lengths_obj, *moves_obj, *rowbase_obj, *output_obj, *rows_obj, *features_obj,
+        *counts_obj;
+    unsigned long long n_features;
+    if (!PyArg_ParseTuple(args, "OOOOOKOOO", &data_obj, &lengths_obj, &moves_obj, &rowbase_obj,
+                          &output_obj, &n_features, &rows_obj, &features_obj, &counts_obj))
+        return NULL;
+    if (n_features < 1 || n_features > ((uint64_t)1 << 31)) {
+        PyErr_SetString(PyExc_ValueError, "bad number of features");
+        return NULL;
+    }
+    Buffer b[8];
+    memset(b, 0, sizeof b);
+    if (get_buffer(data_obj, &b[0], 1, 0, "data") < 0 || get_buffer(lengths_obj, &b[1], 8, 0, "lengths") < 0
+        || get_buffer(moves_obj, &b[2], 4, 0, "moves") < 0 || get_buffer(rowbase_obj, &b[3], 4, 0, "rowbase") < 0
+        || get_buffer(output_obj, &b[4], 4, 0, "output") < 0 || get_buffer(rows_obj, &b[5], 8, 1, "rows") < 0
+        || get_buffer(features_obj, &b[6], 8, 1, "features") < 0
+        || get_buffer(counts_obj, &b[7], 8, 1, "counts") < 0) {
+        release(b, 8);
+        return NULL;
+    }
+    const uint8_t *data = b[0].view.buf;
+    const int64_t *lengths = b[1].view.buf;
+    const int32_t *moves = b[2].view.buf, *rowbase = b[3].view.buf, *output = b[4].view.buf;
+    Py_ssize_t n_data = b[0].view.len, n_posts = b[1].view.len / 8;
+    Py_ssize_t n_moves = b[2].view.len / 4, n_states = b[3].view.len / 4;
+    Py_ssize_t capacity = b[6].view.len / 8;
+    Py_ssize_t longest = 0, total = 0;
+    for (Py_ssize_t p = 0; p < n_posts; p++) {
+        if (lengths[p] < 0)
+            break;
+        if (lengths[p] > longest)
+            longest = lengths[p];
+        total += lengths[p];
+    }
+    if (total != n_data || capacity < n_data || b[5].view.len / 8 < capacity || b[7].view.len / 8 < capacity
+        || b[4].view.len / 4 != n_states) {
+        PyErr_SetString(PyExc_ValueError, "inconsistent sizes of data, tables or outputs");
+        release(b, 8);
+        return NULL;
+    }
+    uint32_t *keys = malloc(sizeof(uint32_t) * (longest + 1)), *tmp = malloc(sizeof(uint32_t) * (longest + 1));
+    uint32_t *hist = malloc(sizeof(uint32_t) * RADIX_SIZE);
+    if (!keys || !tmp || !hist) {
+        free(keys);
+        free(tmp);
+        free(hist);
+        release(b, 8);
+        return PyErr_NoMemory();
+    }
+    int bits = bits_for(n_features), bad = 0;
+    Py_ssize_t out = 0, start = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t p = 0; p < n_posts && !bad; start += lengths[p], p++) {
+        Py_ssize_t n = 0;
+        int32_t state = 0;
+        for (Py_ssize_t i = start; i < start + lengths[p]; i++) {
+            int64_t move = (int64_t)rowbase[state] + data[i];
+            if (move < 0 || move >= n_moves || moves[move] < 0 || moves[move] >= n_states) {
+                bad = 1;
+                break;
+            }
+            state = moves[move];
+            int32_t f = output[state];
+            if (f >= 0)
+                keys[n++] = (uint32_t)f;
+        }
+        if (!bad) {
+            uint32_t *sorted = radix_sort(keys, tmp, n, bits, hist);
+            out = run_lengths(sorted, n, p, b[5].view.buf, b[6].view.buf, 1, b[7].view.buf, out);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    free(keys);
+    free(tmp);
+    free(hist);
+    release(b, 8);
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "the automaton left its tables");
+        return NULL;
+    }
+    return PyLong_FromSsize_t(out);
+}
+
+PyDoc_STRVAR(tfidf_dot_doc,
+"tfidf_dot(rows, columns, counts, log_plus_one, idf, weights, out) -> None\n\n"
+"out[row] = each post's sublinear, l2-normalised TF-IDF entries dotted with weights, in\n"
+"the order of ngrams.tfidf_dot's numpy operations (so the same bits): an entry's value\n"
+"is log_plus_one[count] * idf[column] (the table is numpy's log(count) + 1), the squares\n"
+"and then the products are summed in entry order. rows: int64 (sorted), columns: int32,\n"
+"counts: int64, the rest float64; out starts at zero.");
+
+static PyObject *tfidf_dot(PyObject *self, PyObject *args) {
+    PyObject *objs[7];
+    if (!PyArg_ParseTuple(args, "OOOOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4], &objs[5],
+                          &objs[6]))
+        return NULL;
+    static const char *names[7] = {"rows", "columns", "counts", "log_plus_one", "idf", "weights", "out"};
+    static const Py_ssize_t sizes[7] = {8, 4, 8, 8, 8, 8, 8};
+    Buffer b[7];
+    memset(b, 0, sizeof b);
+    for (int k = 0; k < 7; k++) {
+        if (get_buffer(objs[k], &b[k], sizes[k], k == 6, names[k]) < 0) {
+            release(b, 7);
+            return NULL;
+        }
+    }
+    const int64_t *rows = b[0].view.buf, *counts = b[2].view.buf;
+    const int32_t *columns = b[1].view.buf;
+    const double *table = b[3].view.buf, *idf = b[4].view.buf, *weights = b[5].view.buf;
+    double *out = b[6].view.buf;
+    Py_ssize_t n = b[0].view.len / 8, n_table = b[3].view.len / 8, n_columns = b[4].view.len / 8;
+    Py_ssize_t n_out = b[6].view.len / 8;
+    int bad = b[1].view.len / 4 != n || b[2].view.len / 8 != n || b[5].view.len / 8 != n_columns;
+    for (Py_ssize_t i = 0; i < n && !bad; i++)
+        bad = rows[i] < 0 || rows[i] >= n_out || (i && rows[i] < rows[i - 1]) || columns[i] < 0
+              || columns[i] >= n_columns || counts[i] < 0 || counts[i] >= n_table;
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "tfidf_dot: inconsistent entries, table or outputs");
+        release(b, 7);
+        return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t i = 0;
+    while (i < n) {
+        Py_ssize_t j = i;
+        double squares = 0.0;
+        for (; j < n && rows[j] == rows[i]; j++) {
+            double value = table[counts[j]] * idf[columns[j]];
+            squares += value * value;
+        }
+        double norm = sqrt(squares);
+        if (norm == 0.0)
+            norm = 1.0;
+        double total = 0.0;
+        for (Py_ssize_t k = i; k < j; k++) {
+            double value = table[counts[k]] * idf[columns[k]];
+            total += (value / norm) * weights[columns[k]];
+        }
+        out[rows[i]] = total;
+        i = j;
+    }
+    Py_END_ALLOW_THREADS
+    release(b, 7);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(splice_doc,
+"splice(text, starts, ends, edits) -> (text, starts, ends)\n\n"
+"normalize._Builder.apply: each (i, j, new) of edits (sorted, not overlapping) replaces\n"
+"text[i:j], and the map of each character to its original span follows. starts and ends:\n"
+"int32 buffers (None: the identity map, kept implicit while no edit changes a length);\n"
+"they come back as bytes of int32, or None.");
+
+typedef struct {
+    Py_ssize_t i, j;
+    PyObject *new;
+    Py_ssize_t n;
+} Edit;
+
+static PyObject *splice(PyObject *self, PyObject *args) {
+    PyObject *text, *starts_obj, *ends_obj, *edits_obj;
+    if (!PyArg_ParseTuple(args, "UOOO!", &text, &starts_obj, &ends_obj, &PyList_Type, &edits_obj))
+        return NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), n_edits = PyList_GET_SIZE(edits_obj);
+    int implicit = starts_obj == Py_None;
+    if (implicit != (ends_obj == Py_None)) {
+        PyErr_SetString(PyExc_ValueError, "splice: starts and ends must both be given or both be None");
+        return NULL;
+    }
+    Edit *edits = PyMem_Malloc(sizeof(Edit) * (n_edits + 1));
+    if (!edits)
+        return PyErr_NoMemory();
+    Py_ssize_t new_len = len, pos = 0;
+    int same_lengths = 1;
+    for (Py_ssize_t k = 0; k < n_edits; k++) {
+        Edit *e = &edits[k];
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(edits_obj, k), "nnU", &e->i, &e->j, &e->new)) {
+            PyMem_Free(edits);
+            return NULL;
+        }
+        e->n = PyUnicode_GET_LENGTH(e->new);
+        if (e->i < pos || e->j < e->i || e->j > len || (e->n && e->n != e->j - e->i && e->i >= len)) {
+            PyMem_Free(edits);
+            PyErr_SetString(PyExc_ValueError, "splice: edits out of order, overlapping or out of range");
+            return NULL;
+        }
+        pos = e->j;
+        new_len += e->n - (e->j - e->i);
+        if (e->n != e->j - e->i)
+            same_lengths = 0;
+    }
+    /* built in UCS-4, then made canonical (the narrowest kind that holds it: CPython
+     * compares and hashes strings assuming so) */
+    Py_UCS4 *chars = PyMem_Malloc(sizeof(Py_UCS4) * (new_len + 1));
+    if (!chars) {
+        PyMem_Free(edits);
+        return PyErr_NoMemory();
+    }
+    int text_kind = PyUnicode_KIND(text);
+    const void *text_data = PyUnicode_DATA(text);
+    Py_ssize_t at = 0;
+    pos = 0;
+    for (Py_ssize_t k = 0; k <= n_edits; k++) {
+        Py_ssize_t i = k < n_edits ? edits[k].i : len;
+        for (Py_ssize_t x = pos; x < i; x++)
+            chars[at++] = PyUnicode_READ(text_kind, text_data, x);
+        if (k < n_edits) {
+            int kind = PyUnicode_KIND(edits[k].new);
+            const void *data = PyUnicode_DATA(edits[k].new);
+            for (Py_ssize_t x = 0; x < edits[k].n; x++)
+                chars[at++] = PyUnicode_READ(kind, data, x);
+            pos = edits[k].j;
+        }
+    }
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, chars, new_len);
+    PyMem_Free(chars);
+    if (!out) {
+        PyMem_Free(edits);
+        return NULL;
+    }
+    if (implicit && same_lengths) {
+        PyMem_Free(edits);
+        return Py_BuildValue("(NOO)", out, Py_None, Py_None);
+    }
+    Buffer maps[2];
+    memset(maps, 0, sizeof maps);
+    if (!implicit && (get_buffer(starts_obj, &maps[0], 4, 0, "starts") < 0
+                      || get_buffer(ends_obj, &maps[1], 4, 0, "ends") < 0)) {
+        release(maps, 2);
+        goto fail_text;
+    }
+    if (!implicit && (maps[0].view.len / 4 != len || maps[1].view.len / 4 != len)) {
+        release(maps, 2);
+        PyErr_SetString(PyExc_ValueError, "splice: maps and text of different lengths");
+        goto fail_text;
+    }
+    const int32_t *old_starts = implicit ? NULL : maps[0].view.buf, *old_ends = implicit ? NULL : maps[1].view.buf;
+    PyObject *starts_out = PyBytes_FromStringAndSize(NULL, new_len * 4);
+    PyObject *ends_out = PyBytes_FromStringAndSize(NULL, new_len * 4);
+    if (!starts_out || !ends_out) {
+        Py_XDECREF(starts_out);
+        Py_XDECREF(ends_out);
+        release(maps, 2);
+        goto fail_text;
+    }
+    int32_t *ns = (int32_t *)PyBytes_AS_STRING(starts_out), *ne = (int32_t *)PyBytes_AS_STRING(ends_out);
+#define START_AT(x) (implicit ? (int32_t)(x) : old_starts[x])
+#define END_AT(x) (implicit ? (int32_t)(x) + 1 : old_ends[x])
+    at = 0;
+    pos = 0;
+    for (Py_ssize_t k = 0; k <= n_edits; k++) {
+        Py_ssize_t i = k < n_edits ? edits[k].i : len;
+        for (Py_ssize_t x = pos; x < i; x++, at++) {
+            ns[at] = START_AT(x);
+            ne[at] = END_AT(x);
+        }
+        if (k == n_edits)
+            break;
+        Edit *e = &edits[k];
+        if (e->n == e->j - e->i) {
+            for (Py_ssize_t x = e->i; x < e->j; x++, at++) {
+                ns[at] = START_AT(x);
+                ne[at] = END_AT(x);
+            }
+        } else if (e->n) {
+            /* as Python indexes: ends[j - 1] is the last one when j == 0 */
+            Py_ssize_t last = e->j - 1 < 0 ? len - 1 : e->j - 1;
+            int32_t lo = START_AT(e->i), hi = END_AT(last);
+            for (Py_ssize_t x = 0; x < e->n; x++, at++) {
+                ns[at] = lo;
+                ne[at] = hi;
+            }
+        }
+        pos = e->j;
+    }
+#undef START_AT
+#undef END_AT
+    release(maps, 2);
+    PyMem_Free(edits);
+    return Py_BuildValue("(NNN)", out, starts_out, ends_out);
+fail_text:
+    Py_DECREF(out);
+    PyMem_Free(edits);
+    return NULL;
+}
+
+PyDoc_STRVAR(noise_to_spaces_doc,
+"noise_to_spaces(text) -> str\n\n"
+"language._NOISE.sub(' ', text): links, e-mail addresses, @handles, '#', numbers and emoji\n"
+"each become one space, with Python's re semantics (its Unicode \\S, \\w and \\d; the\n"
+"first alternative that matches wins; matching resumes after each match).");
+
+static int is_emoji(Py_UCS4 ch) { return (ch >= 0x1F000 && ch <= 0x1FAFF) || (ch >= 0x2600 && ch <= 0x27BF); }
+
+static PyObject *noise_to_spaces(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "noise_to_spaces: expected a str");
+        return NULL;
+    }
+    Py_ssize_t len = PyUnicode_GET_LENGTH(arg);
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * (len + 1));
+    if (!out)
+        return PyErr_NoMemory();
+#define AT(x) PyUnicode_READ(kind, data, (x))
+#define LITERAL(x, s) literal_at(kind, data, len, (x), (s))
+    Py_ssize_t n = 0, p = 0, run_end = -1, last_at = -1;
+    while (p < len) {
+        Py_UCS4 ch = AT(p);
+        Py_ssize_t end = -1;
+        if (!Py_UNICODE_ISSPACE(ch)) {
+            if (p >= run_end) { /* a new run of non-space characters: its end, its last '@' */
+                run_end = p;
+                last_at = -1;
+                while (run_end < len && !Py_UNICODE_ISSPACE(AT(run_end))) {
+                    if (AT(run_end) == '@')
+                        last_at = run_end;
+                    run_end++;
+                }
+                if (last_at == run_end - 1) { /* '@' must be followed by a non-space: the one before */
+                    last_at = -1;
+                    for (Py_ssize_t x = run_end - 2; x >= p; x--)
+                        if (AT(x) == '@') {
+                            last_at = x;
+                            break;
+                        }
+                }
+            }
+            Py_ssize_t after = -1;
+            if (LITERAL(p, "https://"))
+                after = p + 8;
+            else if (LITERAL(p, "http://"))
+                after = p + 7;
+            else if (LITERAL(p, "www."))
+                after = p + 4;
+            if (after >= 0 && after < run_end) /* \S+ after the prefix: the rest of the run */
+                end = run_end;
+            else if (last_at > p) /* \S+@\S+: an '@' after p with a non-space after it */
+                end = run_end;
+            else if (ch == '@' && p + 1 < len && (Py_UNICODE_ISALNUM(AT(p + 1)) || AT(p + 1) == '_')) {
+                end = p + 1;
+                while (end < len && (Py_UNICODE_ISALNUM(AT(end)) || AT(end) == '_'))
+                    end++;
+            } else if (ch == '#')
+                end = p + 1;
+            else if (Py_UNICODE_ISDECIMAL(ch)) {
+                end = p + 1;
+                while (end < len && Py_UNICODE_ISDECIMAL(AT(end)))
+                    end++;
+            } else if (is_emoji(ch))
+                end = p + 1;
+        }
+        if (end > p) {
+            out[n++] = ' ';
+            p = end;
+        } else {
+            out[n++] = ch;
+            p++;
+        }
+    }
+#undef AT
+#undef LITERAL
+    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n);
+    PyMem_Free(out);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"noise_to_spaces", noise_to_spaces, METH_O, noise_to_spaces_doc},
+    {"splice", splice, METH_VARARGS, splice_doc},
+    {"tfidf_dot", tfidf_dot, METH_VARARGS, tfidf_dot_doc},
+    {"ngram_entries", ngram_entries, METH_VARARGS, ngram_entries_doc},
+    {"automaton_entries", automaton_entries, METH_VARARGS, automaton_entries_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "scamscore._fast",
+    "Compiled inner loops of batch scoring (optional; numpy does the same without it).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__fast(void) { return PyModule_Create(&module); }

@@ -1,0 +1,24 @@
+"""The optional compiled inner loops (`scamscore/_fast.c`), or None where they were not built.
+
+They compute the same integers as the numpy code beside each call (tests compare both), so
+they change speed, never output. `SCAMSCORE_NO_EXTENSION=1` turns them off (for benchmarks
+and tests that compare the two).
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get("SCAMSCORE_NO_EXTENSION"):
+        return None
+    try:
+        from scamscore import _fast
+    except ImportError:  # installed without a C compiler
+        return None
+    return _fast
+
+
+FAST = _load()
