@@ -10,7 +10,7 @@ ARGS ?=
 
 .PHONY: install run test lint train evaluate signal-report bench docs clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py scamscore/_fast.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
