@@ -15,6 +15,7 @@
 #include <string.h>
 #include <math.h>
 
+#define API_VERSION 1 /* compiled.API_VERSION: raise both when a function changes */
 #define SEED 0x9E3779B97F4A7C15ULL
 #define PRIME 0x100000001B3ULL
 #define MIX 0xFF51AFD7ED558CCDULL
@@ -577,7 +578,175 @@ static PyObject *noise_to_spaces(PyObject *self, PyObject *arg) {
     return result;
 }
 
+PyDoc_STRVAR(letter_runs_doc,
+"letter_runs(text) -> list of (start, end)\n\n"
+"For each run of three or more of the same letter (Python's [^\\W\\d_]), as\n"
+"normalize._STRETCH.finditer finds them, the span after its first letter: the\n"
+"characters that normalize._stretched removes.");
+
+static PyObject *letter_runs(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "letter_runs: expected a str");
+        return NULL;
+    }
+    Py_ssize_t len = PyUnicode_GET_LENGTH(arg);
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    PyObject *out = PyList_New(0);
+    if (!out)
+        return NULL;
+    Py_ssize_t p = 0;
+    while (p + 2 < len) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, p);
+        if (PyUnicode_READ(kind, data, p + 1) == ch && PyUnicode_READ(kind, data, p + 2) == ch
+            && Py_UNICODE_ISALNUM(ch) && !Py_UNICODE_ISDECIMAL(ch) && ch != '_') {
+            Py_ssize_t end = p + 3;
+            while (end < len && PyUnicode_READ(kind, data, end) == ch)
+                end++;
+            PyObject *span = Py_BuildValue("(nn)", p + 1, end);
+            if (!span || PyList_Append(out, span) < 0) {
+                Py_XDECREF(span);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(span);
+            p = end;
+        } else {
+            p++;
+        }
+    }
+    return out;
+}
+
+PyDoc_STRVAR(case_counts_doc,
+"case_counts(text) -> (upper, lower)\n\n"
+"How many characters of text are upper-case and lower-case, as str.isupper and\n"
+"str.islower tell for each character alone (computed.case_counts).");
+
+static PyObject *case_counts(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "case_counts: expected a str");
+        return NULL;
+    }
+    Py_ssize_t len = PyUnicode_GET_LENGTH(arg), upper = 0, lower = 0;
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch < 128) {
+            upper += ch >= 'A' && ch <= 'Z';
+            lower += ch >= 'a' && ch <= 'z';
+        } else {
+            upper += Py_UNICODE_ISUPPER(ch) != 0;
+            lower += Py_UNICODE_ISLOWER(ch) != 0;
+        }
+    }
+    return Py_BuildValue("(nn)", upper, lower);
+}
+
+static int is_word(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '_'; } /* re's \\w */
+
+PyDoc_STRVAR(leet_tokens_doc,
+"leet_tokens(text) -> list of (start, end)\n\n"
+"The spans normalize._LEET_TOKEN.finditer finds: each longest run of word characters,\n"
+"'@' and '$' that holds one of 0134578@$.");
+
+static PyObject *leet_tokens(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "leet_tokens: expected a str");
+        return NULL;
+    }
+    Py_ssize_t len = PyUnicode_GET_LENGTH(arg);
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    PyObject *out = PyList_New(0);
+    if (!out)
+        return NULL;
+    Py_ssize_t p = 0;
+    while (p < len) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, p);
+        if (!(is_word(ch) || ch == '@' || ch == '$')) {
+            p++;
+            continue;
+        }
+        Py_ssize_t end = p;
+        int leet = 0;
+        for (; end < len; end++) {
+            ch = PyUnicode_READ(kind, data, end);
+            if (!(is_word(ch) || ch == '@' || ch == '$'))
+                break;
+            leet |= ch == '0' || ch == '1' || ch == '3' || ch == '4' || ch == '5' || ch == '7' || ch == '8'
+                    || ch == '@' || ch == '$';
+        }
+        if (leet) {
+            PyObject *span = Py_BuildValue("(nn)", p, end);
+            if (!span || PyList_Append(out, span) < 0) {
+                Py_XDECREF(span);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(span);
+        }
+        p = end;
+    }
+    return out;
+}
+
+PyDoc_STRVAR(positions_in_doc,
+"positions_in(text, ranges) -> list of int\n\n"
+"Positions of the characters of text that fall in one of ranges (int32 pairs first, last,\n"
+"inclusive): normalize._INVISIBLE.finditer, which is built from the same ranges.");
+
+static PyObject *positions_in(PyObject *self, PyObject *args) {
+    PyObject *text, *ranges_obj;
+    if (!PyArg_ParseTuple(args, "UO", &text, &ranges_obj))
+        return NULL;
+    Buffer b[1];
+    memset(b, 0, sizeof b);
+    if (get_buffer(ranges_obj, &b[0], 4, 0, "ranges") < 0) {
+        release(b, 1);
+        return NULL;
+    }
+    const int32_t *ranges = b[0].view.buf;
+    Py_ssize_t n_ranges = b[0].view.len / 8, len = PyUnicode_GET_LENGTH(text);
+    Py_UCS4 lowest = 0x110000;
+    for (Py_ssize_t r = 0; r < n_ranges; r++)
+        if ((Py_UCS4)ranges[2 * r] < lowest)
+            lowest = (Py_UCS4)ranges[2 * r];
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    PyObject *out = PyList_New(0);
+    if (!out) {
+        release(b, 1);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < len; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch < lowest)
+            continue;
+        for (Py_ssize_t r = 0; r < n_ranges; r++) {
+            if (ch >= (Py_UCS4)ranges[2 * r] && ch <= (Py_UCS4)ranges[2 * r + 1]) {
+                PyObject *at = PyLong_FromSsize_t(i);
+                if (!at || PyList_Append(out, at) < 0) {
+                    Py_XDECREF(at);
+                    Py_DECREF(out);
+                    release(b, 1);
+                    return NULL;
+                }
+                Py_DECREF(at);
+                break;
+            }
+        }
+    }
+    release(b, 1);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"leet_tokens", leet_tokens, METH_O, leet_tokens_doc},
+    {"positions_in", positions_in, METH_VARARGS, positions_in_doc},
+    {"letter_runs", letter_runs, METH_O, letter_runs_doc},
+    {"case_counts", case_counts, METH_O, case_counts_doc},
     {"noise_to_spaces", noise_to_spaces, METH_O, noise_to_spaces_doc},
     {"splice", splice, METH_VARARGS, splice_doc},
     {"tfidf_dot", tfidf_dot, METH_VARARGS, tfidf_dot_doc},
@@ -591,4 +760,13 @@ static struct PyModuleDef module = {
     "Compiled inner loops of batch scoring (optional; numpy does the same without it).", -1, methods,
 };
 
-PyMODINIT_FUNC PyInit__fast(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__fast(void) {
+    PyObject *m = PyModule_Create(&module);
+    /* compiled.py uses this module only if it is the version the Python code expects (a
+     * build left from an older checkout is ignored rather than called wrongly) */
+    if (m && PyModule_AddIntConstant(m, "API_VERSION", API_VERSION) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

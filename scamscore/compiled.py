@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
+API_VERSION = 1  # _fast.c's API_VERSION: a build left from an older checkout is not used
+
 
 def _load() -> ModuleType | None:
     if os.environ.get("SCAMSCORE_NO_EXTENSION"):
@@ -18,7 +20,7 @@ def _load() -> ModuleType | None:
         from scamscore import _fast
     except ImportError:  # installed without a C compiler
         return None
-    return _fast
+    return _fast if getattr(_fast, "API_VERSION", None) == API_VERSION else None
 
 
 FAST = _load()

@@ -16,6 +16,7 @@ from itertools import islice
 import numpy as np
 import re2
 
+from scamscore import compiled
 from scamscore.normalize import Normalised, Span
 from scamscore.re2_budget import compile_re2
 
@@ -202,7 +203,10 @@ def _case_of_bmp() -> np.ndarray:
 
 def case_counts(text: str) -> tuple[int, int]:
     """(upper-case, lower-case) characters in `text`, as str.isupper / str.islower count
-    them one by one, but in numpy for posts long enough to pay for the table (5x quicker)."""
+    them one by one, but in numpy for posts long enough to pay for the table (5x quicker),
+    or compiled."""
+    if compiled.FAST is not None:
+        return compiled.FAST.case_counts(text)
     if len(text) < 256:
         return sum(map(str.isupper, text)), sum(map(str.islower, text))
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)

@@ -39,8 +39,13 @@ from scamscore.re2_budget import compile_re2
 
 Span = tuple[int, int]
 
-_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
-                        "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufe00-\ufe0f]")
+# invisible characters (first, last): soft hyphen, joiners, bidi controls, variation selectors...
+_INVISIBLE_RANGES = ((0xAD, 0xAD), (0x34F, 0x34F), (0x61C, 0x61C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+                     (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064),
+                     (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFE00, 0xFE0F))
+_INVISIBLE = re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                                      for a, b in _INVISIBLE_RANGES) + "]")
+_INVISIBLE_TABLE = np.array(_INVISIBLE_RANGES, dtype=np.int32)
 _WORD = re.compile(r"[^\W_]+")
 _LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -287,7 +292,10 @@ def _nfkc(b: _Builder) -> None:
 
 
 def _invisible(b: _Builder, evidence: list[Span]) -> None:
-    edits = [(m.start(), m.end(), "") for m in _INVISIBLE.finditer(b.text)]
+    if compiled.FAST is not None:
+        edits = [(i, i + 1, "") for i in compiled.FAST.positions_in(b.text, _INVISIBLE_TABLE)]
+    else:
+        edits = [(m.start(), m.end(), "") for m in _INVISIBLE.finditer(b.text)]
     for i, j, _ in edits:
         if i > 0 and j < len(b.text) and b.text[i - 1].isalpha() and b.text[j].isalpha():
             evidence.append(b.span(i - 1, j + 1))
@@ -373,8 +381,10 @@ def _leetspeak(b: _Builder) -> None:
     if not _LEET_AFTER_LETTER.search(b.text):  # an edit needs a leet character after a letter
         return
     edits = []
-    for m in _LEET_TOKEN.finditer(b.text):
-        token = m.group()
+    tokens = (compiled.FAST.leet_tokens(b.text) if compiled.FAST is not None
+              else (m.span() for m in _LEET_TOKEN.finditer(b.text)))
+    for start, end in tokens:
+        token = b.text[start:end]
         if token.isdigit():  # a number, not a word
             continue
         token = token.rstrip("$")  # "R$", "US$": a currency, not leet
@@ -382,7 +392,7 @@ def _leetspeak(b: _Builder) -> None:
             continue
         amount = _PREFIXED_AMOUNT.fullmatch(token)
         if amount and (amount.group(1) or len(amount.group(2)) >= 3 or token[: amount.start(2)] == "x"
-                       or _THOUSANDS.match(b.text, m.end())):
+                       or _THOUSANDS.match(b.text, end)):
             # a currency before an amount: N5,000 (naira), R15000, Ksh500, R$150, US$80;
             # or a multiplier: "earn x10", "x2 bonus"
             continue
@@ -402,7 +412,7 @@ def _leetspeak(b: _Builder) -> None:
             continue
         new = token.translate(table) if first_letter else tail.translate(table)
         if new != token:
-            edits.append((m.start(), m.end(), new))
+            edits.append((start, end, new))
     b.apply(edits)
 
 
@@ -423,6 +433,9 @@ def _spaced_letters(b: _Builder, evidence: list[Span]) -> None:
 
 
 def _stretched(b: _Builder) -> None:
+    if compiled.FAST is not None:  # the same runs, found in one compiled pass
+        b.apply([(i, j, "") for i, j in compiled.FAST.letter_runs(b.text)])
+        return
     # Quick exact pre-check: three equal characters in a row, one of them a letter.
     codes = np.frombuffer(b.text.encode("utf-32-le"), dtype=np.uint32)
     runs = np.flatnonzero((codes[:-2] == codes[1:-1]) & (codes[1:-1] == codes[2:]))

@@ -183,3 +183,46 @@ def test_corpus_posts_normalise_the_same_with_and_without_the_compiled_splice(na
         expected = normalised()
     with engine(name):
         assert normalised() == expected
+
+
+@pytest.mark.parametrize("name", ENGINES)
+@given(text=st.text(alphabet=st.sampled_from(list("aaAé_1٣²ДДд😀 \u0301")), max_size=40))
+def test_stretched_letters_are_the_runs_the_python_pattern_finds(name: str, text: str) -> None:
+    from scamscore.normalize import _STRETCH, _Builder, _stretched
+
+    b = _Builder(text)
+    with engine(name):
+        _stretched(b)
+    expected = _STRETCH.sub(lambda m: m.group(1), text)
+    assert b.text == expected and hash(b.text) == hash(expected)
+
+
+_TOKEN_ALPHABET = list("aZé_0134@$9٣² .-дЕ\u200b\u00ad\ufe0f😀N,")
+
+
+@given(st.text(alphabet=st.sampled_from(_TOKEN_ALPHABET), max_size=40))
+def test_compiled_scans_find_what_the_python_patterns_find(text: str) -> None:
+    """The compiled leetspeak-token and invisible-character scans return the spans and
+    positions of the regexes they stand for."""
+    from scamscore import normalize as n
+
+    with engine("compiled"):
+        from scamscore import compiled
+
+        assert compiled.FAST.leet_tokens(text) == [m.span() for m in n._LEET_TOKEN.finditer(text)]
+        assert compiled.FAST.positions_in(text, n._INVISIBLE_TABLE) == [
+            m.start() for m in n._INVISIBLE.finditer(text)]
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from([*_TOKEN_ALPHABET, *_SPLICE_ALPHABET, *"ooo   vv1sa fr33 g.u.a"]),
+               max_size=60))
+def test_normalise_is_the_same_with_and_without_the_compiled_loops(text: str) -> None:
+    def normalised() -> tuple:
+        n = normalise(text)
+        return n.text, n.starts and list(n.starts), n.ends and list(n.ends), n.obfuscation
+
+    with engine("numpy"):
+        expected = normalised()
+    with engine("compiled"):
+        assert normalised() == expected
