@@ -15,7 +15,7 @@
 #include <string.h>
 #include <math.h>
 
-#define API_VERSION 1 /* compiled.API_VERSION: raise both when a function changes */
+#define API_VERSION 2 /* compiled.API_VERSION: raise both when a function changes */
 #define SEED 0x9E3779B97F4A7C15ULL
 #define PRIME 0x100000001B3ULL
 #define MIX 0xFF51AFD7ED558CCDULL
@@ -648,8 +648,9 @@ static int is_word(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '_'; } /
 
 PyDoc_STRVAR(leet_tokens_doc,
 "leet_tokens(text) -> list of (start, end)\n\n"
-"The spans normalize._LEET_TOKEN.finditer finds: each longest run of word characters,\n"
-"'@' and '$' that holds one of 0134578@$.");
+"The spans normalize._LEET_TOKEN.finditer finds -- each longest run of word characters,\n"
+"'@' and '$' that holds one of 0134578@$ -- but numbers (str.isdigit), which the\n"
+"leetspeak pass skips.");
 
 static PyObject *leet_tokens(PyObject *self, PyObject *arg) {
     if (!PyUnicode_Check(arg)) {
@@ -670,15 +671,16 @@ static PyObject *leet_tokens(PyObject *self, PyObject *arg) {
             continue;
         }
         Py_ssize_t end = p;
-        int leet = 0;
+        int leet = 0, number = 1;
         for (; end < len; end++) {
             ch = PyUnicode_READ(kind, data, end);
             if (!(is_word(ch) || ch == '@' || ch == '$'))
                 break;
             leet |= ch == '0' || ch == '1' || ch == '3' || ch == '4' || ch == '5' || ch == '7' || ch == '8'
                     || ch == '@' || ch == '$';
+            number &= Py_UNICODE_ISDIGIT(ch) != 0;
         }
-        if (leet) {
+        if (leet && !number) {
             PyObject *span = Py_BuildValue("(nn)", p, end);
             if (!span || PyList_Append(out, span) < 0) {
                 Py_XDECREF(span);

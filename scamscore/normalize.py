@@ -302,6 +302,7 @@ def _invisible(b: _Builder, evidence: list[Span]) -> None:
     b.apply(edits)
 
 
+@lru_cache(maxsize=8192)
 def _script_of(ch: str) -> str:
     if _CYRILLIC.match(ch):
         return "cyrillic"

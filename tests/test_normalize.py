@@ -203,13 +203,14 @@ _TOKEN_ALPHABET = list("aZé_0134@$9٣² .-дЕ\u200b\u00ad\ufe0f😀N,")
 @given(st.text(alphabet=st.sampled_from(_TOKEN_ALPHABET), max_size=40))
 def test_compiled_scans_find_what_the_python_patterns_find(text: str) -> None:
     """The compiled leetspeak-token and invisible-character scans return the spans and
-    positions of the regexes they stand for."""
+    positions of the regexes they stand for (less the numbers the leetspeak pass skips)."""
     from scamscore import normalize as n
 
     with engine("compiled"):
         from scamscore import compiled
 
-        assert compiled.FAST.leet_tokens(text) == [m.span() for m in n._LEET_TOKEN.finditer(text)]
+        assert compiled.FAST.leet_tokens(text) == [m.span() for m in n._LEET_TOKEN.finditer(text)
+                                                   if not m.group().isdigit()]
         assert compiled.FAST.positions_in(text, n._INVISIBLE_TABLE) == [
             m.start() for m in n._INVISIBLE.finditer(text)]
 
