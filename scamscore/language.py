@@ -193,7 +193,8 @@ class _Automaton:
     state of the longest suffix of the bytes so far that is a node of its keyword trie.
     No node is deeper than `WINDOW` bytes, so that state is also where the automaton ends
     after reading only the last `WINDOW` bytes from the start state: every position is
-    found with `WINDOW` vectorised steps instead of a walk through the whole post.
+    found with `WINDOW` vectorised steps instead of a walk through the whole post. Where
+    `scamscore/_fast.c` was built, the walk itself is compiled (one table read per byte).
     """
 
     WINDOW = 6  # the deepest trie node of py3langid's model (tests check it)
@@ -233,7 +234,6 @@ class _Automaton:
         bounds = np.searchsorted(owner, np.arange(len(datas) + 1))
         return [(features[a:b].astype(np.intp), counts[a:b])
                 for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
-
 
     def _walked_counts(self, datas: list[bytes]) -> list[tuple[np.ndarray, np.ndarray]]:
         """`_batch_counts` by the compiled walk: one table read per byte instead of WINDOW."""

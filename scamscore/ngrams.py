@@ -10,7 +10,8 @@ explanations.
 
 The posts of a chunk are laid end to end as " w1  w2 " + " " + " w3 " ...: every window that
 crosses a word or post boundary contains two adjacent spaces, and only those windows are
-dropped.
+dropped. Where `scamscore/_fast.c` was built, it hashes, sorts and counts them, and does
+the TF-IDF dot product, with the same integers and the same floating-point operations.
 """
 
 from __future__ import annotations
