@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from types import ModuleType
 
-API_VERSION = 2  # _fast.c's API_VERSION: a build left from an older checkout is not used
+API_VERSION = 4  # _fast.c's API_VERSION: a build left from an older checkout is not used
 
 
 def _load() -> ModuleType | None:

@@ -251,6 +251,15 @@ def _fold_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 @lru_cache(maxsize=1)
+def _fold_codes() -> np.ndarray:
+    """The fold table as int32 code points indexed by code point (for the compiled pass)."""
+    folded = {k: ord(v) if isinstance(v, str) else v for k, v in _fold_table().items()}
+    codes = np.arange(max(folded) + 1, dtype=np.int32)
+    codes[list(folded)] = list(folded.values())
+    return codes
+
+
+@lru_cache(maxsize=1)
 def _nfkc_changes() -> re.Pattern[str]:
     """A class of every character that NFKC changes on its own (~4,900 of them), built once
     from this Python's Unicode tables (~80 ms)."""
@@ -292,13 +301,13 @@ def _nfkc(b: _Builder) -> None:
 
 
 def _invisible(b: _Builder, evidence: list[Span]) -> None:
-    if compiled.FAST is not None:
-        edits = [(i, i + 1, "") for i in compiled.FAST.positions_in(b.text, _INVISIBLE_TABLE)]
+    if compiled.FAST is not None:  # the same edits and spans from one compiled scan
+        edits, inside_words = compiled.FAST.removals(b.text, _INVISIBLE_TABLE)
     else:
         edits = [(m.start(), m.end(), "") for m in _INVISIBLE.finditer(b.text)]
-    for i, j, _ in edits:
-        if i > 0 and j < len(b.text) and b.text[i - 1].isalpha() and b.text[j].isalpha():
-            evidence.append(b.span(i - 1, j + 1))
+        inside_words = [(i - 1, j + 1) for i, j, _ in edits
+                        if i > 0 and j < len(b.text) and b.text[i - 1].isalpha() and b.text[j].isalpha()]
+    evidence.extend(b.span(i, j) for i, j in inside_words)
     b.apply(edits)
 
 
@@ -368,8 +377,11 @@ def _lower_and_fold(b: _Builder) -> None:
     b.text = lowered
     if b.text.isascii():
         return
-    foldable, folded = _fold_pattern()
-    b.text = foldable.sub(lambda m: folded[m.group()], b.text)
+    if compiled.FAST is not None:
+        b.text = compiled.FAST.translate(b.text, _fold_codes())
+    else:
+        foldable, folded = _fold_pattern()
+        b.text = foldable.sub(lambda m: folded[m.group()], b.text)
     if _ARABIC_MARKS.search(b.text):
         b.apply([(m.start(), m.end(), "") for m in _ARABIC_MARKS.finditer(b.text)])
     if _COMBINING.search(b.text):
@@ -379,11 +391,13 @@ def _lower_and_fold(b: _Builder) -> None:
 
 
 def _leetspeak(b: _Builder) -> None:
-    if not _LEET_AFTER_LETTER.search(b.text):  # an edit needs a leet character after a letter
+    if compiled.FAST is not None:  # the compiled scan is quicker than the pre-check
+        tokens: Iterable[tuple[int, int]] = compiled.FAST.leet_tokens(b.text)
+    elif _LEET_AFTER_LETTER.search(b.text):  # an edit needs a leet character after a letter
+        tokens = (m.span() for m in _LEET_TOKEN.finditer(b.text))
+    else:
         return
     edits = []
-    tokens = (compiled.FAST.leet_tokens(b.text) if compiled.FAST is not None
-              else (m.span() for m in _LEET_TOKEN.finditer(b.text)))
     for start, end in tokens:
         token = b.text[start:end]
         if token.isdigit():  # a number, not a word

@@ -211,13 +211,15 @@ def test_compiled_scans_find_what_the_python_patterns_find(text: str) -> None:
 
         assert compiled.FAST.leet_tokens(text) == [m.span() for m in n._LEET_TOKEN.finditer(text)
                                                    if not m.group().isdigit()]
-        assert compiled.FAST.positions_in(text, n._INVISIBLE_TABLE) == [
-            m.start() for m in n._INVISIBLE.finditer(text)]
+        edits, inside_words = compiled.FAST.removals(text, n._INVISIBLE_TABLE)
+        assert edits == [(m.start(), m.end(), "") for m in n._INVISIBLE.finditer(text)]
+        assert inside_words == [(i - 1, i + 2) for i, _, _ in edits
+                                if 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()]
 
 
 @settings(max_examples=300)
-@given(st.text(alphabet=st.sampled_from([*_TOKEN_ALPHABET, *_SPLICE_ALPHABET, *"ooo   vv1sa fr33 g.u.a"]),
-               max_size=60))
+@given(st.text(alphabet=st.sampled_from([*_TOKEN_ALPHABET, *_SPLICE_ALPHABET, *"ooo   vv1sa fr33 g.u.a",
+                                         *"ÉèñçёЙ’–\u2212أإةى\u064b\u0301ΆİẞǅⅫ"]), max_size=60))
 def test_normalise_is_the_same_with_and_without_the_compiled_loops(text: str) -> None:
     def normalised() -> tuple:
         n = normalise(text)
@@ -227,3 +229,16 @@ def test_normalise_is_the_same_with_and_without_the_compiled_loops(text: str) ->
         expected = normalised()
     with engine("compiled"):
         assert normalised() == expected
+
+
+def test_the_compiled_fold_maps_every_character_as_the_fold_pattern_does() -> None:
+    from scamscore import normalize as n
+
+    foldable, folded = n._fold_pattern()
+    every = "".join(map(chr, range(len(n._fold_codes()) + 50)))
+    with engine("compiled"):
+        from scamscore import compiled
+
+        got = compiled.FAST.translate(every, n._fold_codes())
+    expected = foldable.sub(lambda m: folded[m.group()], every)
+    assert got == expected and hash(got) == hash(expected)
