@@ -109,7 +109,24 @@ def bench_throughput(rows: int) -> None:
               f"I/O floor; peak RSS {single:,.0f} MB per process, {tree:,.0f} MB process tree")
     same = (OUT / "scored_1.csv").read_bytes() == (OUT / "scored_2.csv").read_bytes()
     print(f"speed-up --jobs 2 vs 1: {results[1] / results[2]:.2f}x; outputs identical: {same}")
+    bench_without_extension(src, rows, results[2])
     bench_stages(src)
+
+
+def bench_without_extension(src: Path, rows: int, compiled_secs: float) -> None:
+    """`--jobs 2` again with the compiled loops turned off: what scamscore/_fast.c buys."""
+    from scamscore import compiled
+
+    if compiled.FAST is None:
+        print("(compiled loops not built: the figures above are the numpy code's)")
+        return
+    out = OUT / "scored_2_numpy.csv"
+    secs, _, single = timed([SCAMSCORE, "batch", str(src), "-o", str(out), "--jobs", "2", "--force"],
+                            env={**os.environ, "SCAMSCORE_NO_EXTENSION": "1"})
+    same = out.read_bytes() == (OUT / "scored_2.csv").read_bytes()
+    print(f"--jobs 2 without the compiled loops (SCAMSCORE_NO_EXTENSION=1): {secs:.1f} s = "
+          f"{rows / secs:,.0f} posts/s; peak RSS {single:,.0f} MB per process; compiled is "
+          f"{secs / compiled_secs:.2f}x as fast; outputs identical: {same}")
 
 
 def bench_stages(src: Path, posts: int = 2000) -> None:
