@@ -32,6 +32,24 @@ static int literal_at(int kind, const void *data, Py_ssize_t len, Py_ssize_t x, 
     return 1;
 }
 
+/* Appends the tuple (a, b) to list; -1 (an exception set) on failure. */
+static int append_span(PyObject *list, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *span = Py_BuildValue("(nn)", a, b);
+    if (!span)
+        return -1;
+    int failed = PyList_Append(list, span);
+    Py_DECREF(span);
+    return failed;
+}
+
+/* 0 if arg is a str, else -1 with a TypeError naming the function. */
+static int expect_str(PyObject *arg, const char *function) {
+    if (PyUnicode_Check(arg))
+        return 0;
+    PyErr_Format(PyExc_TypeError, "%s: expected a str", function);
+    return -1;
+}
+
 typedef struct {
     Py_buffer view;
     int held;
@@ -55,6 +73,19 @@ static void release(Buffer *bufs, int n) {
     for (int i = 0; i < n; i++)
         if (bufs[i].held)
             PyBuffer_Release(&bufs[i].view);
+}
+
+/* Parses (str, int32 buffer) arguments; -1 (nothing held) on failure. */
+static int text_and_table(PyObject *args, PyObject **text, Buffer *table, const char *what) {
+    PyObject *table_obj;
+    memset(table, 0, sizeof *table);
+    if (!PyArg_ParseTuple(args, "UO", text, &table_obj))
+        return -1;
+    if (get_buffer(table_obj, table, 4, 0, what) < 0) {
+        release(table, 1);
+        return -1;
+    }
+    return 0;
 }
 
 /* Sorts keys[0..n) (all < 2**bits) with an LSD radix sort; tmp has room for n keys.
@@ -523,10 +554,8 @@ PyDoc_STRVAR(noise_to_spaces_doc,
 static int is_emoji(Py_UCS4 ch) { return (ch >= 0x1F000 && ch <= 0x1FAFF) || (ch >= 0x2600 && ch <= 0x27BF); }
 
 static PyObject *noise_to_spaces(PyObject *self, PyObject *arg) {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "noise_to_spaces: expected a str");
+    if (expect_str(arg, "noise_to_spaces") < 0)
         return NULL;
-    }
     Py_ssize_t len = PyUnicode_GET_LENGTH(arg);
     int kind = PyUnicode_KIND(arg);
     const void *data = PyUnicode_DATA(arg);
@@ -603,10 +632,8 @@ PyDoc_STRVAR(letter_runs_doc,
 "characters that normalize._stretched removes.");
 
 static PyObject *letter_runs(PyObject *self, PyObject *arg) {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "letter_runs: expected a str");
+    if (expect_str(arg, "letter_runs") < 0)
         return NULL;
-    }
     Py_ssize_t len = PyUnicode_GET_LENGTH(arg);
     int kind = PyUnicode_KIND(arg);
     const void *data = PyUnicode_DATA(arg);
@@ -621,13 +648,10 @@ static PyObject *letter_runs(PyObject *self, PyObject *arg) {
             Py_ssize_t end = p + 3;
             while (end < len && PyUnicode_READ(kind, data, end) == ch)
                 end++;
-            PyObject *span = Py_BuildValue("(nn)", p + 1, end);
-            if (!span || PyList_Append(out, span) < 0) {
-                Py_XDECREF(span);
+            if (append_span(out, p + 1, end) < 0) {
                 Py_DECREF(out);
                 return NULL;
             }
-            Py_DECREF(span);
             p = end;
         } else {
             p++;
@@ -642,10 +666,8 @@ PyDoc_STRVAR(case_counts_doc,
 "str.islower tell for each character alone (computed.case_counts).");
 
 static PyObject *case_counts(PyObject *self, PyObject *arg) {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "case_counts: expected a str");
+    if (expect_str(arg, "case_counts") < 0)
         return NULL;
-    }
     Py_ssize_t len = PyUnicode_GET_LENGTH(arg), upper = 0, lower = 0;
     int kind = PyUnicode_KIND(arg);
     const void *data = PyUnicode_DATA(arg);
@@ -671,10 +693,8 @@ PyDoc_STRVAR(leet_tokens_doc,
 "leetspeak pass skips.");
 
 static PyObject *leet_tokens(PyObject *self, PyObject *arg) {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "leet_tokens: expected a str");
+    if (expect_str(arg, "leet_tokens") < 0)
         return NULL;
-    }
     Py_ssize_t len = PyUnicode_GET_LENGTH(arg);
     int kind = PyUnicode_KIND(arg);
     const void *data = PyUnicode_DATA(arg);
@@ -698,14 +718,9 @@ static PyObject *leet_tokens(PyObject *self, PyObject *arg) {
                     || ch == '@' || ch == '$';
             number &= Py_UNICODE_ISDIGIT(ch) != 0;
         }
-        if (leet && !number) {
-            PyObject *span = Py_BuildValue("(nn)", p, end);
-            if (!span || PyList_Append(out, span) < 0) {
-                Py_XDECREF(span);
-                Py_DECREF(out);
-                return NULL;
-            }
-            Py_DECREF(span);
+        if (leet && !number && append_span(out, p, end) < 0) {
+            Py_DECREF(out);
+            return NULL;
         }
         p = end;
     }
@@ -720,15 +735,10 @@ PyDoc_STRVAR(removals_doc,
 "alphabetic ones (str.isalpha), i.e. hides inside a word.");
 
 static PyObject *removals(PyObject *self, PyObject *args) {
-    PyObject *text, *ranges_obj;
-    if (!PyArg_ParseTuple(args, "UO", &text, &ranges_obj))
-        return NULL;
+    PyObject *text;
     Buffer b[1];
-    memset(b, 0, sizeof b);
-    if (get_buffer(ranges_obj, &b[0], 4, 0, "ranges") < 0) {
-        release(b, 1);
+    if (text_and_table(args, &text, &b[0], "ranges") < 0)
         return NULL;
-    }
     const int32_t *ranges = b[0].view.buf;
     Py_ssize_t n_ranges = b[0].view.len / 8, len = PyUnicode_GET_LENGTH(text);
     Py_UCS4 lowest = 0x110000;
@@ -754,14 +764,8 @@ static PyObject *removals(PyObject *self, PyObject *args) {
             }
             Py_DECREF(edit);
             if (i > 0 && i + 1 < len && Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, i - 1))
-                && Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, i + 1))) {
-                PyObject *span = Py_BuildValue("(nn)", i - 1, i + 2);
-                if (!span || PyList_Append(glued, span) < 0) {
-                    Py_XDECREF(span);
-                    goto fail;
-                }
-                Py_DECREF(span);
-            }
+                && Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, i + 1)) && append_span(glued, i - 1, i + 2) < 0)
+                goto fail;
             break;
         }
     }
@@ -783,15 +787,10 @@ PyDoc_STRVAR(translate_doc,
 "accents, typographic punctuation and Arabic letter variants).");
 
 static PyObject *translate(PyObject *self, PyObject *args) {
-    PyObject *text, *table_obj;
-    if (!PyArg_ParseTuple(args, "UO", &text, &table_obj))
-        return NULL;
+    PyObject *text;
     Buffer b[1];
-    memset(b, 0, sizeof b);
-    if (get_buffer(table_obj, &b[0], 4, 0, "table") < 0) {
-        release(b, 1);
+    if (text_and_table(args, &text, &b[0], "table") < 0)
         return NULL;
-    }
     const int32_t *table = b[0].view.buf;
     Py_ssize_t size = b[0].view.len / 4, len = PyUnicode_GET_LENGTH(text);
     for (Py_ssize_t i = 0; i < size; i++) {
