@@ -263,3 +263,17 @@ def test_signals_column_lists_fired_signals_highest_first(tmp_path: Path) -> Non
     names = _read(tmp_path / "o.csv")["signals"][0].split(";")
     check = json.loads(run("check", "--json", str(GOLDEN / "alabuga_en.txt")).stdout)
     assert names == [s["name"] for s in check["signals"]]
+
+
+def test_batch_says_when_it_runs_without_the_compiled_loops(tmp_path: Path, monkeypatch) -> None:
+    from scamscore import compiled
+
+    _export(tmp_path / "in.csv", 5)
+    monkeypatch.delenv("SCAMSCORE_NO_EXTENSION", raising=False)
+    monkeypatch.setattr(compiled, "FAST", None)
+    slow = run("batch", str(tmp_path / "in.csv"), "-o", str(tmp_path / "slow.csv"))
+    assert slow.exit_code == 0 and "without scamscore's compiled loops" in slow.stderr
+    monkeypatch.setenv("SCAMSCORE_NO_EXTENSION", "1")  # asked for: no note
+    asked = run("batch", str(tmp_path / "in.csv"), "-o", str(tmp_path / "asked.csv"))
+    assert asked.exit_code == 0 and "compiled loops" not in asked.stderr
+    assert (tmp_path / "slow.csv").read_bytes() == (tmp_path / "asked.csv").read_bytes()
