@@ -42,12 +42,17 @@ static int append_span(PyObject *list, Py_ssize_t a, Py_ssize_t b) {
     return failed;
 }
 
-/* 0 if arg is a str, else -1 with a TypeError naming the function. */
-static int expect_str(PyObject *arg, const char *function) {
-    if (PyUnicode_Check(arg))
-        return 0;
-    PyErr_Format(PyExc_TypeError, "%s: expected a str", function);
-    return -1;
+/* A str argument's length, kind and data; -1 with a TypeError naming the function if arg
+ * is not a str. */
+static int read_str(PyObject *arg, const char *function, Py_ssize_t *len, int *kind, const void **data) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a str", function);
+        return -1;
+    }
+    *len = PyUnicode_GET_LENGTH(arg);
+    *kind = PyUnicode_KIND(arg);
+    *data = PyUnicode_DATA(arg);
+    return 0;
 }
 
 typedef struct {
@@ -554,11 +559,11 @@ PyDoc_STRVAR(noise_to_spaces_doc,
 static int is_emoji(Py_UCS4 ch) { return (ch >= 0x1F000 && ch <= 0x1FAFF) || (ch >= 0x2600 && ch <= 0x27BF); }
 
 static PyObject *noise_to_spaces(PyObject *self, PyObject *arg) {
-    if (expect_str(arg, "noise_to_spaces") < 0)
+    Py_ssize_t len;
+    int kind;
+    const void *data;
+    if (read_str(arg, "noise_to_spaces", &len, &kind, &data) < 0)
         return NULL;
-    Py_ssize_t len = PyUnicode_GET_LENGTH(arg);
-    int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
     Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * (len + 1));
     if (!out)
         return PyErr_NoMemory();
@@ -632,11 +637,11 @@ PyDoc_STRVAR(letter_runs_doc,
 "characters that normalize._stretched removes.");
 
 static PyObject *letter_runs(PyObject *self, PyObject *arg) {
-    if (expect_str(arg, "letter_runs") < 0)
+    Py_ssize_t len;
+    int kind;
+    const void *data;
+    if (read_str(arg, "letter_runs", &len, &kind, &data) < 0)
         return NULL;
-    Py_ssize_t len = PyUnicode_GET_LENGTH(arg);
-    int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
     PyObject *out = PyList_New(0);
     if (!out)
         return NULL;
@@ -666,11 +671,11 @@ PyDoc_STRVAR(case_counts_doc,
 "str.islower tell for each character alone (computed.case_counts).");
 
 static PyObject *case_counts(PyObject *self, PyObject *arg) {
-    if (expect_str(arg, "case_counts") < 0)
+    Py_ssize_t len, upper = 0, lower = 0;
+    int kind;
+    const void *data;
+    if (read_str(arg, "case_counts", &len, &kind, &data) < 0)
         return NULL;
-    Py_ssize_t len = PyUnicode_GET_LENGTH(arg), upper = 0, lower = 0;
-    int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
     for (Py_ssize_t i = 0; i < len; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
         if (ch < 128) {
@@ -693,11 +698,11 @@ PyDoc_STRVAR(leet_tokens_doc,
 "leetspeak pass skips.");
 
 static PyObject *leet_tokens(PyObject *self, PyObject *arg) {
-    if (expect_str(arg, "leet_tokens") < 0)
+    Py_ssize_t len;
+    int kind;
+    const void *data;
+    if (read_str(arg, "leet_tokens", &len, &kind, &data) < 0)
         return NULL;
-    Py_ssize_t len = PyUnicode_GET_LENGTH(arg);
-    int kind = PyUnicode_KIND(arg);
-    const void *data = PyUnicode_DATA(arg);
     PyObject *out = PyList_New(0);
     if (!out)
         return NULL;
