@@ -21,6 +21,7 @@ fee" is in several), and any of those languages' cues can negate it.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import re
 import unicodedata
@@ -442,6 +443,10 @@ class LexiconMatcher:
     the bench export: es and pt sets 0.07 -> 0.016 ms per post; one long-gap set instead of
     one per language: 0.015 -> 0.007). A single set over all languages has too many DFA
     states: its cache thrashes and matching becomes 40x slower (so does one for ar+hi+ru).
+    The largest entries (SCAM_WARNING_CONTEXT: 5-14k RE2 instructions each, the others at
+    most 6k) have sets of their own, two languages to a set: inside the language sets they
+    made all set matching 1.6x slower (0.19 -> 0.32 ms per post over the first 40,000 bench
+    posts), apart it is as quick as before they grew.
     Compiled state is built lazily and rebuilt after unpickling.
     """
 
@@ -459,6 +464,12 @@ class LexiconMatcher:
     }
     default_set_memory = 48 << 20
     long_gap_set_memory = 40 << 20
+    # signals whose entries are matched in sets of their own, these languages together (a
+    # language not listed alone); pairs measured on the bench export, like the budgets
+    own_set_signals: ClassVar[tuple[str, ...]] = ("SCAM_WARNING_CONTEXT",)
+    own_set_languages: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("en", "sw"), ("es", "pt"), ("fr", "ru"), ("ar", "hi"))
+    own_set_memory = 64 << 20
     regex_memory = 8 << 20
 
     def __init__(self, regexes: dict[tuple[str, str], str],
@@ -488,13 +499,20 @@ class LexiconMatcher:
 
     def set_groups(self) -> list[tuple[list[tuple[str, str]], int]]:
         """The keys of each RE2 set, with its memory budget: each language's entries without
-        a long gap, then all the long-gap entries."""
-        gapped = [key for key in self.regexes if has_long_gap(self.regexes[key])]
+        a long gap, then all the long-gap entries, then the own-set signals' entries."""
+        own = [key for key in self.regexes if key[1] in self.own_set_signals]
+        gapped = [key for key in self.regexes if key not in own and has_long_gap(self.regexes[key])]
         groups = []
         for lang in sorted({lang for lang, _ in self.regexes}):
-            plain = [key for key in self.regexes if key[0] == lang and key not in gapped]
+            plain = [key for key in self.regexes if key[0] == lang and key not in gapped and key not in own]
             groups.append((plain, self.set_memory.get(lang, self.default_set_memory)))
         groups.append((gapped, self.long_gap_set_memory))
+        for name in self.own_set_signals:
+            keys = [key for key in own if key[1] == name]
+            listed = {lang for together in self.own_set_languages for lang in together}
+            together = [*self.own_set_languages, *([key[0]] for key in keys if key[0] not in listed)]
+            for langs in together:
+                groups.append(([key for key in keys if key[0] in langs], self.own_set_memory))
         return [(keys, budget) for keys, budget in groups if keys]
 
     def _compile_sets(self) -> list[tuple[Any, list[tuple[str, str]]]]:
@@ -555,32 +573,44 @@ class LexiconMatcher:
             start, end = m.span(1)
             yield to_char(start), to_char(end)
 
+    def _tagged_spans(self, lang: str, name: str, data: bytes, to_char: Callable[[int], int]
+                      ) -> Iterator[tuple[int, int, str]]:
+        for start, end in self._spans((lang, name), data, to_char):
+            yield start, end, lang
+
     def _affirmed(self, name: str, langs: list[str], text: str, data: bytes,
-                  to_char: Callable[[int], int], cued: set[str] | None = None
-                  ) -> list[tuple[str, int, int]]:
+                  to_char: Callable[[int], int], cued: set[str] | None = None,
+                  first_only: bool = False) -> list[tuple[str, int, int]]:
         """(language, start, end) of a negatable signal's matches that no cue negates, in
-        text order. Overlapping matches are read in all their lexicons' languages."""
-        matches = sorted((start, end, lang) for lang in langs
-                         for start, end in self._spans((lang, name), data, to_char))
+        text order (with `first_only`, only each language's first). Overlapping matches are
+        read in all their lexicons' languages."""
+        # every language's matches merged in text order, found only as far as they are read
+        matches = heapq.merge(*(self._tagged_spans(lang, name, data, to_char) for lang in langs))
         if cued is None:  # the languages whose cues occur somewhere in the post
             cued = {lang for lang in langs if self._may_negate((lang, name), data)}
-        kept = []
-        i = 0
-        while i < len(matches):
-            j, reach = i + 1, matches[i][1]
-            while j < len(matches) and matches[j][0] < reach:
-                reach = max(reach, matches[j][1])
-                j += 1
+        kept: list[tuple[str, int, int]] = []
+        done: set[str] = set()  # with first_only, the languages with a match kept
+        following = next(matches, None)
+        while following is not None and len(done) < len(langs):
+            group, reach = [following], following[1]  # a match and those overlapping it
+            following = next(matches, None)
+            while following is not None and following[0] < reach:
+                group.append(following)
+                reach = max(reach, following[1])
+                following = next(matches, None)
             # only the languages whose cues occur somewhere in the post can negate
-            speakers = sorted({lang for _, _, lang in matches[i:j]} & cued)
-            for start, end, lang in matches[i:j]:
+            speakers = sorted({lang for _, _, lang in group} & cued)
+            for start, end, lang in group:
+                if lang in done:
+                    continue
                 if speakers:  # the clause around a match is cut once, read in each speaker's cues
                     before, after = _clause_before(text, start), _clause_after(text, end)
                     inside = matching_view(text[start:end]).encode("utf-8")
                     if any(self._negated((s, name), before, after, inside) for s in speakers):
                         continue
                 kept.append((lang, start, end))
-            i = j
+                if first_only:
+                    done.add(lang)
         return kept
 
     @staticmethod
@@ -606,7 +636,8 @@ class LexiconMatcher:
                 cued = {lang for lang in found[name] if self._may_negate((lang, name), data)}
                 if not cued:
                     continue  # no cue anywhere in the post: every match stands
-                affirmed = self._affirmed(name, found[name], text, data, byte_to_char(view, data), cued)
+                affirmed = self._affirmed(name, found[name], text, data, byte_to_char(view, data), cued,
+                                          first_only=True)
                 if affirmed:
                     found[name] = sorted({lang for lang, _, _ in affirmed})
                 else:
