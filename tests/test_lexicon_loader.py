@@ -84,6 +84,9 @@ def test_the_sets_fire_exactly_what_each_entry_regex_finds() -> None:
     groups = [keys for keys, _ in matcher.set_groups()]
     assert sorted(key for keys in groups for key in keys) == sorted(matcher.regexes)
     assert any(all(has_long_gap(matcher.regexes[key]) for key in keys) for keys in groups)
+    for keys in groups:  # the own-set signals' entries share a set with nothing else
+        assert len({name in matcher.own_set_signals for _, name in keys}) == 1
+    assert any(name in matcher.own_set_signals for keys in groups for _, name in keys)
     datas = [matching_view(normalise(text).text).encode("utf-8")
              for text in load_corpus()["text"].tolist()[::6]]
     for data, fired in zip(datas, matcher._fired_keys(datas), strict=True):
@@ -123,6 +126,7 @@ def test_long_gaps_are_recognised() -> None:
     ("Frais de visa pris en charge par l'employeur", False),
     ("Визовый сбор за счёт работодателя", False),
     ("Оплатите оформление визы до пятницы", True),
+    ("Não paguem agência pra garantir vaga", False),                  # a warning, not a demand
 ])
 def test_negated_fee_mentions_do_not_fire(text: str, fires: bool) -> None:
     from scamscore.features import SignalExtractor
@@ -272,3 +276,23 @@ def test_no_pattern_ends_in_a_single_digit() -> None:
            for name, entry in entries.items() for pattern in entry.patterns
            if single_digit_end.search(pattern)]
     assert not bad, bad
+
+
+@pytest.mark.parametrize(("text", "fires"), [
+    ("Is this agency legit? Something feels off", True),
+    ("100% legit, no scam, DM me for details", False),                # a pitch denying a scam
+    ("Trabajo real, no es estafa, escríbeme al WhatsApp", False),
+    ("Cuidado con esta oferta, es una estafa", True),
+    ("Vaga 100% real, não é golpe!", False),
+    ("Alguém conhece essa agência? Não sei se é golpe", True),
+    ("Ce n'est pas une arnaque, places limitées", False),
+    ("Attention aux faux recruteurs sur TikTok", True),
+    ("Это не развод, всё честно", False),
+    ("Осторожно, это развод на деньги", True),
+])
+def test_scam_warnings_fire_and_denials_do_not(text: str, fires: bool) -> None:
+    from scamscore.features import SignalExtractor
+
+    analyser = SignalExtractor().fit().analyser_
+    for evidence in (True, False):
+        assert ("SCAM_WARNING_CONTEXT" in analyser.analyse(text, evidence).hits) == fires, (text, evidence)
