@@ -500,19 +500,19 @@ class LexiconMatcher:
     def set_groups(self) -> list[tuple[list[tuple[str, str]], int]]:
         """The keys of each RE2 set, with its memory budget: each language's entries without
         a long gap, then all the long-gap entries, then the own-set signals' entries."""
-        own = [key for key in self.regexes if key[1] in self.own_set_signals]
-        gapped = [key for key in self.regexes if key not in own and has_long_gap(self.regexes[key])]
+        own = {key for key in self.regexes if key[1] in self.own_set_signals}
+        gapped = {key for key in self.regexes if key not in own and has_long_gap(self.regexes[key])}
         groups = []
         for lang in sorted({lang for lang, _ in self.regexes}):
             plain = [key for key in self.regexes if key[0] == lang and key not in gapped and key not in own]
             groups.append((plain, self.set_memory.get(lang, self.default_set_memory)))
-        groups.append((gapped, self.long_gap_set_memory))
+        groups.append(([key for key in self.regexes if key in gapped], self.long_gap_set_memory))
+        listed = {lang for together in self.own_set_languages for lang in together}
+        together = [*self.own_set_languages, *([lang] for lang in sorted({lang for lang, _ in own} - listed))]
         for name in self.own_set_signals:
-            keys = [key for key in own if key[1] == name]
-            listed = {lang for together in self.own_set_languages for lang in together}
-            together = [*self.own_set_languages, *([key[0]] for key in keys if key[0] not in listed)]
             for langs in together:
-                groups.append(([key for key in keys if key[0] in langs], self.own_set_memory))
+                keys = [key for key in self.regexes if key in own and key[1] == name and key[0] in langs]
+                groups.append((keys, self.own_set_memory))
         return [(keys, budget) for keys, budget in groups if keys]
 
     def _compile_sets(self) -> list[tuple[Any, list[tuple[str, str]]]]:
