@@ -613,6 +613,35 @@ class LexiconMatcher:
                     done.add(lang)
         return kept
 
+    def _affirmed_languages(self, name: str, langs: list[str], text: str, data: bytes,
+                            to_char: Callable[[int], int], cued: set[str]) -> list[str]:
+        """The languages with a match of a negatable signal that no cue negates (what
+        `_affirmed` finds, sooner). Each language's first match is read in the cues of every
+        language in `cued`: a match none of them negates is affirmed whichever matches
+        overlap it (`_affirmed` reads it in at most those cues), and no later match has to
+        be looked for. Only when a first match might be negated does `_affirmed` walk the
+        matches (measured on bench posts: 6% of posts with the signal)."""
+        settled: list[str] = []
+        negated_at: dict[tuple[int, int], bool] = {}  # languages often match the same words
+        for lang in langs:
+            found = self._regex((lang, name)).search(data)
+            if found is None:
+                break
+            span = to_char(found.start(1)), to_char(found.end(1))
+            if span not in negated_at:
+                start, end = span
+                before, after = _clause_before(text, start), _clause_after(text, end)
+                inside = matching_view(text[start:end]).encode("utf-8")
+                negated_at[span] = any(self._negated((speaker, name), before, after, inside)
+                                       for speaker in sorted(cued))
+            if negated_at[span]:
+                break
+            settled.append(lang)
+        else:
+            return settled
+        affirmed = self._affirmed(name, langs, text, data, to_char, cued, first_only=True)
+        return sorted({lang for lang, _, _ in affirmed})
+
     @staticmethod
     def _by_signal(keys: list[tuple[str, str]]) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
@@ -636,10 +665,10 @@ class LexiconMatcher:
                 cued = {lang for lang in found[name] if self._may_negate((lang, name), data)}
                 if not cued:
                     continue  # no cue anywhere in the post: every match stands
-                affirmed = self._affirmed(name, found[name], text, data, byte_to_char(view, data), cued,
-                                          first_only=True)
+                affirmed = self._affirmed_languages(name, found[name], text, data,
+                                                    byte_to_char(view, data), cued)
                 if affirmed:
-                    found[name] = sorted({lang for lang, _, _ in affirmed})
+                    found[name] = affirmed
                 else:
                     del found[name]
             results.append(found)

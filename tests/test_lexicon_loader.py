@@ -208,6 +208,42 @@ def test_the_cue_pre_check_never_changes_what_fires() -> None:
     assert skipped, "the pre-check should skip some posts"
 
 
+def test_first_matches_settle_the_same_languages_as_walking_every_match() -> None:
+    """`_affirmed_languages` (each language's first match, read in every cued language's
+    cues, and a walk only when that may negate) gives the languages of all affirmed matches,
+    on every corpus post where a negatable signal fires, and both of its paths are taken."""
+    from scamscore.dataset import load_corpus
+    from scamscore.features import SignalExtractor
+    from scamscore.lexicon import byte_to_char, matching_view
+    from scamscore.normalize import normalise
+
+    matcher = SignalExtractor().fit().analyser_.matcher
+    walks = 0
+    walk = matcher._affirmed
+
+    def counted(*args: object, **kwargs: object) -> list[tuple[str, int, int]]:
+        nonlocal walks
+        walks += 1
+        return walk(*args, **kwargs)
+
+    matcher._affirmed = counted  # type: ignore[method-assign]
+    checked = 0
+    for text in load_corpus()["text"]:
+        norm = normalise(text).text
+        view = matching_view(norm)
+        data = view.encode("utf-8")
+        for name, langs in matcher._by_signal(matcher._fired_keys([data])[0]).items():
+            cued = {lang for lang in langs if matcher._may_negate((lang, name), data)}
+            if name not in matcher.negatable or not cued:
+                continue
+            to_char = byte_to_char(view, data)
+            every = sorted({lang for lang, _, _ in walk(name, langs, norm, data, to_char, cued)})
+            assert matcher._affirmed_languages(name, langs, norm, data, to_char, cued) == every, text
+            checked += 1
+    assert checked > 200
+    assert 0 < walks < checked
+
+
 @pytest.mark.parametrize(("text", "start", "expected"), [
     ("x" * 90 + "casino ", 97, b" "),         # the window starts inside "casino": not "no "
     ("we never ", 9, b"we never "),
