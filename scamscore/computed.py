@@ -235,3 +235,39 @@ def obfuscated_text(text: str, norm: Normalised) -> Computed | None:
     if not norm.obfuscation:
         return None
     return Computed(1.0, tuple(norm.obfuscation[:MAX_SPANS]))
+
+
+# Quotation marks, each opener with the marks that close it: straight double quotes pair left
+# to right; German „…“, French «…», CJK 「…」 and curly “…” (”…” too, as some keyboards type).
+_QUOTE_CLOSERS = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c\u201d", "\u00ab": "\u00bb",
+                  "\u300c": "\u300d", "\u300e": "\u300f", "\u201d": "\u201d"}
+_QUOTE_MARK = re.compile("[\"\u201c\u201d\u201e\u00ab\u00bb\u300c\u300d\u300e\u300f]")
+MIN_QUOTED_CHARS = 20
+
+
+def quoted_passages(text: str) -> list[Span]:
+    """Spans (quotation marks included) of the passages `text` puts in quotation marks, in one
+    pass over its quotation marks: a mark that closes nothing open opens a passage, nested
+    quotes stay inside their passage, and a passage never closed is not counted."""
+    passages: list[Span] = []
+    opened_at, closers = -1, ""
+    for m in _QUOTE_MARK.finditer(text):
+        mark = m.group()
+        if opened_at < 0:
+            if mark in _QUOTE_CLOSERS:
+                opened_at, closers = m.start(), _QUOTE_CLOSERS[mark]
+        elif mark in closers:
+            passages.append((opened_at, m.end()))
+            opened_at = -1
+    return passages
+
+
+@register("QUOTED_TEXT")
+def quoted_text(text: str, norm: Normalised) -> Computed | None:
+    """The share of the post inside quotation marks: warnings and worried questions quote the
+    offer they are about; a recruiter states it."""
+    passages = [(a, b) for a, b in quoted_passages(text) if b - a > 2]
+    quoted = sum(b - a for a, b in passages)
+    if quoted < MIN_QUOTED_CHARS:
+        return None
+    return Computed(round(min(1.0, quoted / len(text)), 6), tuple(passages[:MAX_SPANS]))

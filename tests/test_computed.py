@@ -37,6 +37,13 @@ CASES = [
     ("EMOJI_DENSITY", "A calm post with one emoji 🙂 and a lot of ordinary words in it.", None),
     ("CAPS_DENSITY", "URGENT HIRING GIRLS FOR HOTEL WORK ABROAD", []),
     ("CAPS_DENSITY", "An ordinary sentence with a Name in it.", None),
+    ("QUOTED_TEXT", 'My cousin got this: "free flight, girls 18-22 only". Real?', ['"free flight, girls 18-22 only"']),
+    ("QUOTED_TEXT", "On lui a promis « un logement gratuit et 800 dollars » là-bas",
+     ["« un logement gratuit et 800 dollars »"]),
+    ("QUOTED_TEXT", "Они обещали „работу в отеле“ и «бесплатное жильё для девушек»",
+     ["„работу в отеле“", "«бесплатное жильё для девушек»"]),
+    ("QUOTED_TEXT", 'Get "FREE" housing and a "BIG" salary, DM me', None),  # emphasis, not a quote
+    ("QUOTED_TEXT", 'He said "come to Dubai and never stop earning money', None),  # never closed
     ("OBFUSCATED_TEXT", "free h o u s i n g", ["h o u s i n g"]),
     ("OBFUSCATED_TEXT", "plain words only", None),
 ]
@@ -100,3 +107,17 @@ def test_emoji_spans_equal_re2_spans(text: str) -> None:
     if found is not None:
         assert found.value == round(min(1.0, per_100 / 5.0), 6)
         assert found.evidence == _whole_flags(text, [norm.to_original(*s) for s in expected[:3]])
+
+
+@given(st.text(alphabet=st.sampled_from(list('ab "“”„«»「」『』')), max_size=60))
+def test_quoted_passages_open_and_close_with_a_pair(text: str) -> None:
+    """Each passage runs from an opening mark to one that closes it, none overlap, and a
+    post of unmatched openers is read in one pass (no passage, no quadratic rescans)."""
+    from scamscore.computed import _QUOTE_CLOSERS, quoted_passages
+
+    end = 0
+    for start, stop in quoted_passages(text):
+        assert start >= end and stop - start >= 2
+        assert text[stop - 1] in _QUOTE_CLOSERS[text[start]]
+        end = stop
+    assert quoted_passages("«" * 20_000) == []
