@@ -192,7 +192,10 @@ def bench_evasion() -> None:
     print("| technique | same band | band kept or raised | score not lower (±2) |\n|---|---|---|---|")
     base = scorer.score_many(texts)
     rank = {"low": 0, "medium": 1, "high": 2}
-    for name, fn in sorted(TECHNIQUES.items()):
+    # a relayed pitch: the whole post in quotation marks (QUOTED_TEXT must not lower it)
+    reposts = {"whole post in quotation marks": lambda t: f'"{t}"',
+               "forwarded, in guillemets": lambda t: f"Forwarded:\n\u00ab{t}\u00bb"}
+    for name, fn in [*sorted(TECHNIQUES.items()), *reposts.items()]:
         results = scorer.score_many([fn(t) for t in texts])
         same = sum(r.band == b for r, b in zip(results, bands, strict=True)) / len(texts)
         kept = sum(rank[r.band] >= rank[b] for r, b in zip(results, bands, strict=True)) / len(texts)

@@ -18,6 +18,7 @@ import re2
 
 from scamscore import compiled
 from scamscore.normalize import Normalised, Span
+from scamscore.quotes import MIN_QUOTED_CHARS, quoted_passages
 from scamscore.re2_budget import compile_re2
 
 _DIGIT_WORDS = (
@@ -236,30 +237,6 @@ def obfuscated_text(text: str, norm: Normalised) -> Computed | None:
         return None
     return Computed(1.0, tuple(norm.obfuscation[:MAX_SPANS]))
 
-
-# Quotation marks, each opener with the marks that close it: straight double quotes pair left
-# to right; German „…“, French «…», CJK 「…」 and curly “…” (”…” too, as some keyboards type).
-_QUOTE_CLOSERS = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c\u201d", "\u00ab": "\u00bb",
-                  "\u300c": "\u300d", "\u300e": "\u300f", "\u201d": "\u201d"}
-_QUOTE_MARK = re.compile("[\"\u201c\u201d\u201e\u00ab\u00bb\u300c\u300d\u300e\u300f]")
-MIN_QUOTED_CHARS = 20
-
-
-def quoted_passages(text: str) -> list[Span]:
-    """Spans (quotation marks included) of the passages `text` puts in quotation marks, in one
-    pass over its quotation marks: a mark that closes nothing open opens a passage, nested
-    quotes stay inside their passage, and a passage never closed is not counted."""
-    passages: list[Span] = []
-    opened_at, closers = -1, ""
-    for m in _QUOTE_MARK.finditer(text):
-        mark = m.group()
-        if opened_at < 0:
-            if mark in _QUOTE_CLOSERS:
-                opened_at, closers = m.start(), _QUOTE_CLOSERS[mark]
-        elif mark in closers:
-            passages.append((opened_at, m.end()))
-            opened_at = -1
-    return passages
 
 
 @register("QUOTED_TEXT")

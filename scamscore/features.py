@@ -65,7 +65,8 @@ class SignalExtractor(TransformerMixin, BaseEstimator):
         self.languages_ = sorted(lexicons)
         self.lexicon_sha256_ = lexicon_fingerprint(lexicons)
         self.matcher_ = LexiconMatcher.from_lexicons(lexicons)
-        self.analyser_ = SignalAnalyser(self.signal_names_, self.matcher_, self.max_chars)
+        requires = {s.name: s.requires for s in catalogue.values() if s.enabled and s.requires}
+        self.analyser_ = SignalAnalyser(self.signal_names_, self.matcher_, self.max_chars, requires)
         return self
 
     def analyse(self, text: str, evidence: bool = True) -> Analysis:

@@ -67,6 +67,7 @@ class SignalSpec:
     enabled: bool = True
     direction: str = "raises"
     negatable: bool = False
+    requires: str = ""  # fires only in posts where this other signal fires too
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,8 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, SignalSpec]:
             raise LexiconError(f"{where}: names are UPPER_SNAKE")
         if not isinstance(spec, dict):
             raise LexiconError(f"{where}: expected a mapping")
-        unknown = set(spec) - {"kind", "describe", "authority", "enabled", "direction", "negatable"}
+        unknown = set(spec) - {"kind", "describe", "authority", "enabled", "direction", "negatable",
+                               "requires"}
         if unknown:
             raise LexiconError(f"{where}: unknown keys {sorted(unknown)}")
         if spec.get("kind") not in SIGNAL_KINDS:
@@ -132,7 +134,13 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> dict[str, SignalSpec]:
         catalogue[name] = SignalSpec(
             name, spec["kind"], spec["describe"], spec["authority"],
             bool(spec.get("enabled", True)), spec.get("direction", "raises"), negatable,
+            str(spec.get("requires", "")),
         )
+    for spec in catalogue.values():
+        needed = catalogue.get(spec.requires)
+        if spec.requires and (needed is None or not needed.enabled or needed.requires or needed is spec):
+            raise LexiconError(f"{path.name}: {spec.name}: requires names an enabled signal "
+                               f"that requires none ({spec.requires!r} is not one)")
     return catalogue
 
 

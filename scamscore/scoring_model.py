@@ -84,6 +84,7 @@ class ScoringModel:
             "signal_names": self.signals.signal_names,
             "descriptions": self.descriptions,
             "max_chars": self.signals.max_chars,
+            "requires": self.signals.requires,
             "regexes": [[lang, name, regex] for (lang, name), regex in self.signals.matcher.regexes.items()],
             "negations": [[lang, name, cues.before, cues.after, cues.within, cues.anywhere]
                           for (lang, name), cues in self.signals.matcher.negations.items()],
@@ -123,13 +124,15 @@ class ScoringModel:
             low, high = (int(n) for n in meta["ngram_range"])
             max_chars, intercept = int(meta["max_chars"]), float(meta["intercept"])
             descriptions = {str(k): str(v) for k, v in meta["descriptions"].items()}
+            # files written before `requires` have none
+            requires = {str(k): str(v) for k, v in meta.get("requires", {}).items()}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ScoringFileError(f"{path}: malformed header ({exc!r})") from exc
         if idf.ndim != 1 or coef.shape != (len(names) + len(idf),):
             raise ScoringFileError(f"{path}: {coef.shape} weights for {len(names)} signals and "
                                    f"{idf.shape} wording columns")
         return cls(
-            signals=SignalAnalyser(names, LexiconMatcher(regexes, negations), max_chars),
+            signals=SignalAnalyser(names, LexiconMatcher(regexes, negations), max_chars, requires),
             descriptions=descriptions,
             ngram_range=(low, high),
             idf=idf,

@@ -50,11 +50,16 @@ class SignalAnalyser:
     """Normalises a post and finds every enabled signal in it, in catalogue order."""
 
     def __init__(self, signal_names: Sequence[str], matcher: LexiconMatcher,
-                 max_chars: int = MAX_CHARS) -> None:
+                 max_chars: int = MAX_CHARS, requires: dict[str, str] | None = None) -> None:
         self.signal_names = list(signal_names)
         self.matcher = matcher
         self.max_chars = max_chars
+        # signal -> the signal that must fire too for it to count (the catalogue's `requires`)
+        self.requires = dict(requires or {})
         self.index = {name: i for i, name in enumerate(self.signal_names)}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update({"requires": {}, **state})  # pickles from before `requires`
 
     def analyse(self, text: str, evidence: bool = True) -> Analysis:
         """Normalise one post and find its signals (with evidence spans, unless not asked
@@ -83,7 +88,11 @@ class SignalAnalyser:
                 for text, norm, hits in zip(texts, norms, found, strict=True)]
 
     def _in_catalogue_order(self, hits: dict[str, SignalHit]) -> dict[str, SignalHit]:
-        return {name: hits[name] for name in sorted(hits.keys() & self.index, key=self.index.__getitem__)}
+        """The hits of catalogue signals, in catalogue order, less those whose required
+        signal did not fire."""
+        kept = {name for name in hits.keys() & self.index
+                if name not in self.requires or self.requires[name] in hits}
+        return {name: hits[name] for name in sorted(kept, key=self.index.__getitem__)}
 
     def _lexicon_hits(self, norm: Normalised) -> dict[str, SignalHit]:
         hits = {}

@@ -122,6 +122,7 @@ def test_scoring_file_round_trips_byte_for_byte(tmp_path: Path) -> None:
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
     assert again.signals.matcher.regexes == model.signals.matcher.regexes
     assert again.signals.matcher.negations == model.signals.matcher.negations
+    assert again.signals.requires == model.signals.requires == {"QUOTED_TEXT": "SCAM_WARNING_CONTEXT"}
     assert again.descriptions == model.descriptions and again.intercept == model.intercept
 
 

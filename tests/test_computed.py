@@ -42,6 +42,8 @@ CASES = [
      ["« un logement gratuit et 800 dollars »"]),
     ("QUOTED_TEXT", "Они обещали „работу в отеле“ и «бесплатное жильё для девушек»",
      ["„работу в отеле“", "«бесплатное жильё для девушек»"]),
+    ("QUOTED_TEXT", 'Models 5\'4" to 5\'9", "send your photos to our manager now"',
+     ['"send your photos to our manager now"']),  # feet and inches are no quotation marks
     ("QUOTED_TEXT", 'Get "FREE" housing and a "BIG" salary, DM me', None),  # emphasis, not a quote
     ("QUOTED_TEXT", 'He said "come to Dubai and never stop earning money', None),  # never closed
     ("OBFUSCATED_TEXT", "free h o u s i n g", ["h o u s i n g"]),
@@ -113,7 +115,7 @@ def test_emoji_spans_equal_re2_spans(text: str) -> None:
 def test_quoted_passages_open_and_close_with_a_pair(text: str) -> None:
     """Each passage runs from an opening mark to one that closes it, none overlap, and a
     post of unmatched openers is read in one pass (no passage, no quadratic rescans)."""
-    from scamscore.computed import _QUOTE_CLOSERS, quoted_passages
+    from scamscore.quotes import _QUOTE_CLOSERS, quoted_passages
 
     end = 0
     for start, stop in quoted_passages(text):

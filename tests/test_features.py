@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
+import pytest
 from sklearn.base import clone
 
 from scamscore.features import SignalExtractor, WordingVectorizer
@@ -74,3 +75,15 @@ def test_extractor_never_raises_and_evidence_is_in_range(text: str) -> None:
     for hit in analysis.hits.values():
         for start, end in hit.evidence:
             assert 0 <= start <= end <= len(text)
+
+
+@pytest.mark.parametrize("evidence", [True, False])
+def test_a_quoted_offer_counts_only_in_a_post_that_warns_or_asks(evidence: bool) -> None:
+    """QUOTED_TEXT requires SCAM_WARNING_CONTEXT: a pitch wrapped in quotation marks (a
+    relay, or an evasion) keeps its signals and gets nothing off for the quotes."""
+    offer = '"Girls 18-22 for hotel work in Dubai, free flight and housing, WhatsApp +000 555 1234"'
+    analyser = SignalExtractor().fit().analyser_
+    relayed = analyser.analyse(f"Forwarded:\n{offer}", evidence).hits
+    asked = analyser.analyse(f"Is this legit? My cousin got this: {offer}", evidence).hits
+    assert "QUOTED_TEXT" not in relayed and "AGE_GENDER_TARGETING" in relayed
+    assert "QUOTED_TEXT" in asked and "SCAM_WARNING_CONTEXT" in asked

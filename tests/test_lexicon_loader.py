@@ -332,3 +332,12 @@ def test_scam_warnings_fire_and_denials_do_not(text: str, fires: bool) -> None:
     analyser = SignalExtractor().fit().analyser_
     for evidence in (True, False):
         assert ("SCAM_WARNING_CONTEXT" in analyser.analyse(text, evidence).hits) == fires, (text, evidence)
+
+
+@pytest.mark.parametrize("requires", ["NO_SUCH_SIGNAL", "B", "A"])
+def test_requires_names_another_enabled_signal(tmp_path: Path, requires: str) -> None:
+    path = tmp_path / "signals.yaml"
+    path.write_text("A:\n  kind: computed\n  describe: d\n  authority: x\n  requires: " + requires
+                    + "\nB:\n  kind: computed\n  describe: d\n  authority: x\n  enabled: false\n")
+    with pytest.raises(LexiconError, match="requires names an enabled signal"):
+        load_catalogue(path)
