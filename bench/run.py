@@ -192,9 +192,13 @@ def bench_evasion() -> None:
     print("| technique | same band | band kept or raised | score not lower (±2) |\n|---|---|---|---|")
     base = scorer.score_many(texts)
     rank = {"low": 0, "medium": 1, "high": 2}
-    # a relayed pitch: the whole post in quotation marks (QUOTED_TEXT must not lower it)
+    # a relayed pitch: the whole post in quotation marks (QUOTED_TEXT must not lower it); and
+    # a pitch framed as someone's question about it, which the labelling policy calls
+    # legitimate: what it costs shows how far a recruiter can hide behind a fake question
     reposts = {"whole post in quotation marks": lambda t: f'"{t}"',
-               "forwarded, in guillemets": lambda t: f"Forwarded:\n\u00ab{t}\u00bb"}
+               "forwarded, in guillemets": lambda t: f"Forwarded:\n\u00ab{t}\u00bb",
+               "framed as a question ('Is this legit?')":
+                   lambda t: f'Is this legit? Someone sent me this:\n"{t}"'}
     for name, fn in [*sorted(TECHNIQUES.items()), *reposts.items()]:
         results = scorer.score_many([fn(t) for t in texts])
         same = sum(r.band == b for r, b in zip(results, bands, strict=True)) / len(texts)
