@@ -238,7 +238,6 @@ def obfuscated_text(text: str, norm: Normalised) -> Computed | None:
     return Computed(1.0, tuple(norm.obfuscation[:MAX_SPANS]))
 
 
-
 @register("QUOTED_TEXT")
 def quoted_text(text: str, norm: Normalised) -> Computed | None:
     """The share of the post inside quotation marks: warnings and worried questions quote the

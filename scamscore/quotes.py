@@ -35,4 +35,3 @@ def quoted_passages(text: str) -> list[Span]:
             passages.append((opened_at, m.end()))
             opened_at = -1
     return passages
-
