@@ -240,10 +240,12 @@ def obfuscated_text(text: str, norm: Normalised) -> Computed | None:
 
 @register("QUOTED_TEXT")
 def quoted_text(text: str, norm: Normalised) -> Computed | None:
-    """The share of the post inside quotation marks: warnings and worried questions quote the
-    offer they are about; a recruiter states it."""
+    """The share of the post inside quotation marks (its marks counted): warnings and worried
+    questions quote the offer they are about; a recruiter states it. Evidence: the quoted
+    words, without their marks."""
     passages = [(a, b) for a, b in quoted_passages(text) if b - a > 2]
     quoted = sum(b - a for a, b in passages)
     if quoted < MIN_QUOTED_CHARS:
         return None
-    return Computed(round(min(1.0, quoted / len(text)), 6), tuple(passages[:MAX_SPANS]))
+    return Computed(round(min(1.0, quoted / len(text)), 6),
+                    tuple((a + 1, b - 1) for a, b in passages[:MAX_SPANS]))
