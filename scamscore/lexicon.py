@@ -574,6 +574,14 @@ class LexiconMatcher:
                    for cue, text in ((self._cue(key, "before"), before), (self._cue(key, "after"), after),
                                      (self._cue(key, "within"), inside)))
 
+    def _negated_in_context(self, name: str, speakers: list[str], text: str, start: int,
+                            end: int) -> bool:
+        """Whether any speaker language's cues negate the match text[start:end]: its clause
+        is cut once and read in each speaker's cues."""
+        before, after = _clause_before(text, start), _clause_after(text, end)
+        inside = matching_view(text[start:end]).encode("utf-8")
+        return any(self._negated((speaker, name), before, after, inside) for speaker in speakers)
+
     def _spans(self, key: tuple[str, str], data: bytes, to_char: Callable[[int], int]
                ) -> Iterator[tuple[int, int]]:
         """Character spans of the key's matches (`data` is the matching view in UTF-8)."""
@@ -611,11 +619,8 @@ class LexiconMatcher:
             for start, end, lang in group:
                 if lang in done:
                     continue
-                if speakers:  # the clause around a match is cut once, read in each speaker's cues
-                    before, after = _clause_before(text, start), _clause_after(text, end)
-                    inside = matching_view(text[start:end]).encode("utf-8")
-                    if any(self._negated((s, name), before, after, inside) for s in speakers):
-                        continue
+                if speakers and self._negated_in_context(name, speakers, text, start, end):
+                    continue
                 kept.append((lang, start, end))
                 if first_only:
                     done.add(lang)
@@ -631,17 +636,13 @@ class LexiconMatcher:
         matches (measured on bench posts: 6% of posts with the signal)."""
         settled: list[str] = []
         negated_at: dict[tuple[int, int], bool] = {}  # languages often match the same words
+        speakers = sorted(cued)
         for lang in langs:
-            found = self._regex((lang, name)).search(data)
-            if found is None:
+            span = next(self._spans((lang, name), data, to_char), None)
+            if span is None:
                 break
-            span = to_char(found.start(1)), to_char(found.end(1))
             if span not in negated_at:
-                start, end = span
-                before, after = _clause_before(text, start), _clause_after(text, end)
-                inside = matching_view(text[start:end]).encode("utf-8")
-                negated_at[span] = any(self._negated((speaker, name), before, after, inside)
-                                       for speaker in sorted(cued))
+                negated_at[span] = self._negated_in_context(name, speakers, text, *span)
             if negated_at[span]:
                 break
             settled.append(lang)
