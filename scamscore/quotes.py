@@ -14,9 +14,9 @@ from scamscore.normalize import Span
 # to right; German „…“, French «…», CJK 「…」 and curly “…” (”…” too, as some keyboards type).
 _QUOTE_CLOSERS = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c\u201d", "\u00ab": "\u00bb",
                   "\u300c": "\u300d", "\u300e": "\u300f", "\u201d": "\u201d"}
+_QUOTE_MARK = re.compile("[\"\u201c\u201d\u201e\u00ab\u00bb\u300c\u300d\u300e\u300f]")
 # a straight quote closing a height in feet and inches (5'4", 5'10") is no quotation mark
-_QUOTE_MARK = re.compile("(?<![0-9]'[0-9])(?<![0-9]'[0-9][0-9])\""
-                         "|[\u201c\u201d\u201e\u00ab\u00bb\u300c\u300d\u300e\u300f]")
+_FEET_INCHES = re.compile("[0-9]'[0-9][0-9]?$")
 MIN_QUOTED_CHARS = 20  # shorter quotes are emphasis or scare quotes ("FREE", "hotel job")
 
 
@@ -28,6 +28,8 @@ def quoted_passages(text: str) -> list[Span]:
     opened_at, closers = -1, ""
     for m in _QUOTE_MARK.finditer(text):
         mark = m.group()
+        if mark == '"' and _FEET_INCHES.search(text, max(0, m.start() - 4), m.start()):
+            continue
         if opened_at < 0:
             if mark in _QUOTE_CLOSERS:
                 opened_at, closers = m.start(), _QUOTE_CLOSERS[mark]
