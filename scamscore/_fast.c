@@ -694,8 +694,8 @@ static int is_word(Py_UCS4 ch) { return Py_UNICODE_ISALNUM(ch) || ch == '_'; } /
 PyDoc_STRVAR(leet_tokens_doc,
 "leet_tokens(text) -> list of (start, end)\n\n"
 "The spans normalize._LEET_TOKEN.finditer finds -- each longest run of word characters,\n"
-"'@' and '$' that holds one of 0134578@$ -- but numbers (str.isdigit), which the\n"
-"leetspeak pass skips.");
+"'@' and '$' -- that hold one of 0134578@$ after an alphabetic character (str.isalpha):\n"
+"the leetspeak pass skips the others (numbers, amounts, '18ans') unread.");
 
 static PyObject *leet_tokens(PyObject *self, PyObject *arg) {
     Py_ssize_t len;
@@ -714,16 +714,16 @@ static PyObject *leet_tokens(PyObject *self, PyObject *arg) {
             continue;
         }
         Py_ssize_t end = p;
-        int leet = 0, number = 1;
+        int letter = 0, leet_after_letter = 0;
         for (; end < len; end++) {
             ch = PyUnicode_READ(kind, data, end);
             if (!(is_word(ch) || ch == '@' || ch == '$'))
                 break;
-            leet |= ch == '0' || ch == '1' || ch == '3' || ch == '4' || ch == '5' || ch == '7' || ch == '8'
-                    || ch == '@' || ch == '$';
-            number &= Py_UNICODE_ISDIGIT(ch) != 0;
+            leet_after_letter |= letter && (ch == '0' || ch == '1' || ch == '3' || ch == '4' || ch == '5'
+                                            || ch == '7' || ch == '8' || ch == '@' || ch == '$');
+            letter |= Py_UNICODE_ISALPHA(ch) != 0;
         }
-        if (leet && !number && append_span(out, p, end) < 0) {
+        if (leet_after_letter && append_span(out, p, end) < 0) {
             Py_DECREF(out);
             return NULL;
         }
