@@ -178,12 +178,12 @@ def bench_coldstart(runs: int = 5) -> None:
 
 
 def bench_evasion() -> None:
-    from scamscore.dataset import load_corpus, split_of
+    from scamscore.dataset import load_corpus, splits
     from scamscore.scorer import Scorer
     from training.obfuscate import TECHNIQUES
 
     corpus = load_corpus()
-    test = corpus[(corpus["group"].map(split_of) == "test") & (corpus["label"] == 1)
+    test = corpus[(splits(corpus) == "test") & (corpus["label"] == 1)
                   & (corpus["derived"] == 0)]
     scorer = Scorer()
     texts = test["text"].tolist()

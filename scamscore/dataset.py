@@ -11,6 +11,9 @@ if TYPE_CHECKING:  # pandas is imported where data is read: `check` never loads 
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "corpus"
 CORPUS_COLUMNS = ["id", "text", "label", "lang", "kind", "group", "derived"]
+# files named <lang>_calib.csv hold the calibration slice: posts written unseen by the lexicon
+# writers, always in the training split, on whose out-of-fold scores thresholds are chosen
+CALIBRATION_SUFFIX = "_calib"
 POSITIVE_KINDS = {
     "work_study_abroad", "trafficking_job_abroad", "scam_compound", "advance_fee",
     "task_scam", "fake_casting",
@@ -31,7 +34,8 @@ class DataError(ValueError):
 
 
 def load_corpus(directory: Path = CORPUS_DIR) -> pd.DataFrame:
-    """All data/corpus/*.csv files, validated (columns, unique ids, labels, kinds)."""
+    """All data/corpus/*.csv files, validated (columns, unique ids, labels, kinds), with a
+    `calibration` column marking the calibration slice's posts."""
     import pandas as pd
 
     paths = sorted(Path(directory).glob("*.csv"))
@@ -43,7 +47,7 @@ def load_corpus(directory: Path = CORPUS_DIR) -> pd.DataFrame:
         missing = [c for c in CORPUS_COLUMNS if c not in df.columns]
         if missing:
             raise DataError(f"{path.name}: missing columns {missing}")
-        frames.append(df[CORPUS_COLUMNS])
+        frames.append(df[CORPUS_COLUMNS].assign(calibration=path.stem.endswith(CALIBRATION_SUFFIX)))
     corpus = pd.concat(frames, ignore_index=True)
     corpus["label"] = corpus["label"].astype(int)
     corpus["derived"] = corpus["derived"].astype(int)
@@ -62,6 +66,16 @@ def split_of(group: str, test_percent: int = 20) -> str:
     """'test' or 'train' for a group, by a stable hash: adding posts never moves old ones."""
     bucket = int(hashlib.sha256(group.encode("utf-8")).hexdigest()[:8], 16) % 100
     return "test" if bucket < test_percent else "train"
+
+
+def splits(df: pd.DataFrame) -> pd.Series:
+    """Each row's split: its group's `split_of`, except that a group holding a calibration
+    post (and so its derived variants) is always 'train'."""
+    split = df["group"].map(split_of)
+    if "calibration" in df.columns:
+        calibration = df["calibration"].fillna(False).astype(bool)
+        split = split.mask(df["group"].isin(set(df.loc[calibration, "group"])), "train")
+    return split
 
 
 def data_fingerprint(df: pd.DataFrame) -> str:

@@ -73,3 +73,30 @@ def test_bad_user_data_is_one_line(tmp_path: Path, content: str, message: str) -
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no such file"):
         read_labeled(tmp_path / "nope.csv")
+
+
+def test_calibration_slice_is_always_trained_on() -> None:
+    import pandas as pd
+
+    from scamscore.dataset import splits
+
+    groups = [f"g{i}" for i in range(400)]
+    test_groups = [g for g in groups if split_of(g) == "test"]
+    df = pd.DataFrame({"group": groups + test_groups[:3],
+                       "calibration": [g in test_groups[:5] for g in groups] + [False] * 3})
+    split = splits(df)
+    # a calibration post, and a derived variant in its group, never land in the test split
+    assert (split[df["group"].isin(test_groups[:5])] == "train").all()
+    assert (split[df["group"].isin(test_groups[5:])] == "test").all()
+    assert splits(df.drop(columns="calibration")).eq(df["group"].map(split_of)).all()
+
+
+def test_corpus_marks_its_calibration_files(corpus) -> None:
+    import pandas as pd
+
+    from scamscore.dataset import CALIBRATION_SUFFIX, CORPUS_DIR
+
+    calibration_ids = set()
+    for path in CORPUS_DIR.glob(f"*{CALIBRATION_SUFFIX}.csv"):
+        calibration_ids |= set(pd.read_csv(path, dtype=str, keep_default_na=False)["id"])
+    assert calibration_ids and set(corpus.loc[corpus["calibration"], "id"]) == calibration_ids

@@ -76,3 +76,21 @@ def test_code_fingerprint_follows_code_and_lexicons_not_the_model(tmp_path: Path
     assert second != first
     (tmp_path / "normalize.py").write_text("x = 2\n")
     assert code_fingerprint(tmp_path) not in (first, second)
+
+
+def test_thresholds_come_from_the_calibration_slice_when_it_is_large_enough() -> None:
+    rng = np.random.default_rng(0)
+    n = 1000
+    y = np.r_[np.zeros(800, int), np.ones(200, int)]
+    oof = np.r_[rng.uniform(0, 0.5, 800), rng.uniform(0.5, 1, 200)]
+    calibration = np.zeros(n, bool)
+    calibration[:300] = True
+    oof[:300] = rng.uniform(0, 0.9, 300)  # unseen legitimate posts score higher
+    chosen, described = training._choose_thresholds(oof, y, calibration)
+    assert (oof[:300] >= chosen["high"]).mean() <= 0.01 < (oof[:300] >= 0.5).mean()
+    assert "calibration slice's 300 legitimate posts" in described
+    small = np.zeros(n, bool)
+    small[:50] = True
+    fallback, described = training._choose_thresholds(oof, y, small)
+    assert fallback == thresholds_for_budget(oof[y == 0], training.FP_BUDGETS)
+    assert "too small: 50" in described
