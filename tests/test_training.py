@@ -78,7 +78,7 @@ def test_code_fingerprint_follows_code_and_lexicons_not_the_model(tmp_path: Path
     assert code_fingerprint(tmp_path) not in (first, second)
 
 
-def test_thresholds_come_from_the_calibration_slice_when_it_is_large_enough() -> None:
+def test_thresholds_come_from_posts_the_lexicon_writers_never_read() -> None:
     rng = np.random.default_rng(0)
     n = 1000
     y = np.r_[np.zeros(800, int), np.ones(200, int)]
@@ -88,9 +88,21 @@ def test_thresholds_come_from_the_calibration_slice_when_it_is_large_enough() ->
     oof[:300] = rng.uniform(0, 0.9, 300)  # unseen legitimate posts score higher
     chosen, described = training._choose_thresholds(oof, y, calibration)
     assert (oof[:300] >= chosen["high"]).mean() <= 0.01 < (oof[:300] >= 0.5).mean()
-    assert "calibration slice's 300 legitimate posts" in described
+    assert "300 legitimate training posts no lexicon writer read" in described
     small = np.zeros(n, bool)
     small[:50] = True
     fallback, described = training._choose_thresholds(oof, y, small)
     assert fallback == thresholds_for_budget(oof[y == 0], training.FP_BUDGETS)
-    assert "too small: 50" in described
+    assert "too few unseen by the lexicon writers: 50" in described
+    # a user's own data only: every post is unseen, so all legitimate posts choose
+    everything, described = training._choose_thresholds(oof, y, np.ones(n, bool))
+    assert everything == fallback and "too few" not in described
+
+
+def test_a_users_rows_count_as_unseen_by_the_lexicon_writers(tmp_path: Path) -> None:
+    (tmp_path / "mine.csv").write_text("text,label\nfree visa for girls,1\nbike for sale,0\n")
+    df, _ = training.load_training_data((str(tmp_path / "mine.csv"),), "text", "label", True)
+    mine = df["id"].str.startswith("mine.csv:")
+    assert df.loc[mine, "lexicon_unseen"].all()
+    assert (df.loc[~mine, "lexicon_unseen"] == df.loc[~mine, "calibration"]).all()
+    assert df.loc[~mine, "calibration"].sum() > 0

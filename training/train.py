@@ -3,9 +3,9 @@
 1. Split the labeled posts by `group` into train (80%) and test (20%), by a stable hash.
 2. Choose C by grouped cross-validation on train; fit the pipeline on train.
 3. Choose band thresholds from a false-positive budget on legitimate posts, using
-   out-of-fold predictions on train (never the test posts): on the calibration slice's
-   posts when it has enough legitimate ones (the lexicons were never tuned on them), else
-   on the whole training split.
+   out-of-fold predictions on train (never the test posts): on the posts no lexicon writer
+   read (the calibration slice, and a user's own data) when there are enough legitimate
+   ones, else on the whole training split.
 4. Report on the held-out test split: overall and per language, with bootstrap intervals.
 5. Out-of-domain checks on ../shared/data when present.
 6. Write model.joblib + manifest.json (sha256, data hash, versions, metrics, thresholds).
@@ -35,9 +35,9 @@ from training.ood import ood_markdown, run_ood
 
 REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 FP_BUDGETS = {"medium": 0.10, "high": 0.01}
-# fewer legitimate calibration posts than this and a 1% budget is decided by one or two
-# posts: thresholds then come from the whole training split's out-of-fold predictions
-MIN_CALIBRATION_LEGIT = 200
+# fewer legitimate posts unseen by the lexicon writers than this and a 1% budget is decided
+# by one or two posts: thresholds then come from the whole training split's predictions
+MIN_UNSEEN_LEGIT = 200
 
 
 def _versions() -> dict[str, str]:
@@ -69,30 +69,30 @@ def _oof_probabilities(X, y, groups, C: float, signs, seed: int, folds: int = 5)
 
 
 def _choose_thresholds(oof: np.ndarray, y: np.ndarray,
-                       calibration: np.ndarray) -> tuple[dict[str, float], str]:
-    """Band thresholds for FP_BUDGETS and what they were chosen on: the calibration slice's
-    legitimate posts when there are MIN_CALIBRATION_LEGIT of them, else all legitimate posts
-    of the training split. Prints both, with each one's false-positive rates on the other."""
+                       unseen: np.ndarray) -> tuple[dict[str, float], str]:
+    """Band thresholds for FP_BUDGETS and what they were chosen on: the legitimate training
+    posts no lexicon writer read (`unseen`) when there are MIN_UNSEEN_LEGIT of them, else all
+    legitimate training posts. Prints both, with each one's false-positive rates on the other."""
     legit = y == 0
-    held = legit & calibration
-    if held.sum() < MIN_CALIBRATION_LEGIT:
+    held, tuned = legit & unseen, legit & ~unseen
+    if held.sum() < MIN_UNSEEN_LEGIT or not tuned.any():
         described = f"out-of-fold predictions of the training split's {int(legit.sum())} legitimate posts"
-        if held.any():
-            described += f" (calibration slice too small: {int(held.sum())} < {MIN_CALIBRATION_LEGIT})"
+        if held.any() and tuned.any():
+            described += (f" (too few unseen by the lexicon writers: {int(held.sum())} < "
+                          f"{MIN_UNSEEN_LEGIT})")
         return thresholds_for_budget(oof[legit], FP_BUDGETS), described
     on_held = thresholds_for_budget(oof[held], FP_BUDGETS)
-    tuned = legit & ~calibration
     on_tuned = thresholds_for_budget(oof[tuned], FP_BUDGETS)
 
     def rates(t: dict[str, float], mask: np.ndarray) -> str:
         return ", ".join(f"{band} {(oof[mask] >= v).mean():.3f}" for band, v in t.items())
 
-    click.echo(f"thresholds on the training split's other legitimate posts: {on_tuned} "
-               f"(false-positive rate on the calibration slice: {rates(on_tuned, held)})", err=True)
-    click.echo(f"thresholds on the calibration slice: {on_held} (false-positive rate on the "
-               f"other training posts: {rates(on_held, tuned)})", err=True)
-    return on_held, (f"out-of-fold predictions of the calibration slice's {int(held.sum())} "
-                     f"legitimate posts (written unseen by the lexicon writers)")
+    click.echo(f"thresholds on the legitimate posts the lexicon writers read: {on_tuned} "
+               f"(false-positive rate on the unseen ones: {rates(on_tuned, held)})", err=True)
+    click.echo(f"thresholds on the unseen legitimate posts: {on_held} (false-positive rate on "
+               f"the others: {rates(on_held, tuned)})", err=True)
+    return on_held, (f"out-of-fold predictions of the {int(held.sum())} legitimate training posts "
+                     f"no lexicon writer read (the calibration slice, and any data of your own)")
 
 
 def load_training_data(data: tuple[str, ...], text_column: str, label_column: str,
@@ -101,12 +101,14 @@ def load_training_data(data: tuple[str, ...], text_column: str, label_column: st
     frames, names = [], []
     if not data or with_bundled:
         corpus = load_corpus()
-        frames.append(corpus[["text", "label", "group", "lang", "kind", "id", "derived", "calibration"]])
+        frames.append(corpus[["text", "label", "group", "lang", "kind", "id", "derived", "calibration"]]
+                      .assign(lexicon_unseen=corpus["calibration"]))
         names.append(f"bundled corpus data/corpus ({len(corpus)} posts)")
     for path in data:
         df = read_labeled(path, text_column, label_column)
         df["group"] = Path(path).name + ":" + df["group"]
         df["kind"] = ""
+        df["lexicon_unseen"] = True  # no lexicon writer read the user's data
         df["id"] = [f"{Path(path).name}:{i}" for i in range(len(df))]
         frames.append(df)
         names.append(f"{path} ({len(df)} rows)")
@@ -120,6 +122,10 @@ def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: in
     if "calibration" not in df.columns:
         df["calibration"] = False
     df["calibration"] = df["calibration"].fillna(False).astype(bool)
+    # posts no lexicon writer read: the calibration slice, and every row of a user's own files
+    if "lexicon_unseen" not in df.columns:
+        df["lexicon_unseen"] = df["calibration"] if df["calibration"].any() else True
+    df["lexicon_unseen"] = df["lexicon_unseen"].fillna(True).astype(bool)
     df["split"] = splits(df)
     df["lang"] = df["lang"].replace("", "unknown")
     if "derived" not in df.columns:
@@ -154,7 +160,7 @@ def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: in
                + ", ".join(f"C={c}: {s:.4f}" for c, s in classifier.cv_scores_.items())
                + f" -> C={best_c}", err=True)
     oof = _oof_probabilities(X_tr, y_tr, g_tr, best_c, signs, seed)
-    thresholds, chosen_on = _choose_thresholds(oof, y_tr, train_df["calibration"].to_numpy())
+    thresholds, chosen_on = _choose_thresholds(oof, y_tr, train_df["lexicon_unseen"].to_numpy())
     p_te = classifier.predict_proba(X_te)[:, 1]
 
     results = evaluate_by(y_te, p_te, thresholds, test_df["lang"].tolist(), test_df["group"].tolist())
