@@ -86,9 +86,13 @@ def test_thresholds_come_from_posts_the_lexicon_writers_never_read() -> None:
     calibration = np.zeros(n, bool)
     calibration[:300] = True
     oof[:300] = rng.uniform(0, 0.9, 300)  # unseen legitimate posts score higher
-    chosen, described = training._choose_thresholds(oof, y, calibration)
+    chosen, described = training._choose_thresholds(oof, y, calibration, calibration)
     assert (oof[:300] >= chosen["high"]).mean() <= 0.01 < (oof[:300] >= 0.5).mean()
-    assert "300 legitimate training posts no lexicon writer read" in described
+    assert "300 legitimate training posts no lexicon writer read (the calibration slice)" in described
+    mine = np.zeros(n, bool)
+    mine[:100] = True  # 100 of the 300 unseen posts are the user's
+    _, described = training._choose_thresholds(oof, y, calibration, calibration & ~mine)
+    assert described.endswith("(the calibration slice and your own data)")
     small = np.zeros(n, bool)
     small[:50] = True
     fallback, described = training._choose_thresholds(oof, y, small)

@@ -68,8 +68,8 @@ def _oof_probabilities(X, y, groups, C: float, signs, seed: int, folds: int = 5)
     return p
 
 
-def _choose_thresholds(oof: np.ndarray, y: np.ndarray,
-                       unseen: np.ndarray) -> tuple[dict[str, float], str]:
+def _choose_thresholds(oof: np.ndarray, y: np.ndarray, unseen: np.ndarray,
+                       calibration: np.ndarray | None = None) -> tuple[dict[str, float], str]:
     """Band thresholds for FP_BUDGETS and what they were chosen on: the legitimate training
     posts no lexicon writer read (`unseen`) when there are MIN_UNSEEN_LEGIT of them, else all
     legitimate training posts. Prints both, with each one's false-positive rates on the other."""
@@ -91,8 +91,11 @@ def _choose_thresholds(oof: np.ndarray, y: np.ndarray,
                f"(false-positive rate on the unseen ones: {rates(on_tuned, held)})", err=True)
     click.echo(f"thresholds on the unseen legitimate posts: {on_held} (false-positive rate on "
                f"the others: {rates(on_held, tuned)})", err=True)
+    sources = [] if calibration is None else [
+        name for name, part in (("the calibration slice", calibration), ("your own data", ~calibration))
+        if (held & part).any()]
     return on_held, (f"out-of-fold predictions of the {int(held.sum())} legitimate training posts "
-                     f"no lexicon writer read (the calibration slice, and any data of your own)")
+                     f"no lexicon writer read" + (f" ({' and '.join(sources)})" if sources else ""))
 
 
 def load_training_data(data: tuple[str, ...], text_column: str, label_column: str,
@@ -115,17 +118,22 @@ def load_training_data(data: tuple[str, ...], text_column: str, label_column: st
     return pd.concat(frames, ignore_index=True), "; ".join(names)
 
 
+def _mark_unseen(df: pd.DataFrame) -> None:
+    """Boolean `calibration` and `lexicon_unseen` columns, in place: rows without a mark are
+    not calibration posts, and are unseen by the lexicon writers (a user's own data) unless
+    the frame holds a calibration slice, whose posts are then the unseen ones."""
+    calibration = (df["calibration"] if "calibration" in df.columns else pd.Series(False, index=df.index))
+    df["calibration"] = calibration.fillna(False).astype(bool)
+    if "lexicon_unseen" not in df.columns:
+        df["lexicon_unseen"] = df["calibration"] if df["calibration"].any() else True
+    df["lexicon_unseen"] = df["lexicon_unseen"].fillna(True).astype(bool)
+
+
 def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: int = 0,
           out_of_domain: bool = True) -> dict[str, Any]:
     """Fit, evaluate and save; returns the manifest."""
     df = df.copy()
-    if "calibration" not in df.columns:
-        df["calibration"] = False
-    df["calibration"] = df["calibration"].fillna(False).astype(bool)
-    # posts no lexicon writer read: the calibration slice, and every row of a user's own files
-    if "lexicon_unseen" not in df.columns:
-        df["lexicon_unseen"] = df["calibration"] if df["calibration"].any() else True
-    df["lexicon_unseen"] = df["lexicon_unseen"].fillna(True).astype(bool)
+    _mark_unseen(df)
     df["split"] = splits(df)
     df["lang"] = df["lang"].replace("", "unknown")
     if "derived" not in df.columns:
@@ -160,7 +168,8 @@ def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: in
                + ", ".join(f"C={c}: {s:.4f}" for c, s in classifier.cv_scores_.items())
                + f" -> C={best_c}", err=True)
     oof = _oof_probabilities(X_tr, y_tr, g_tr, best_c, signs, seed)
-    thresholds, chosen_on = _choose_thresholds(oof, y_tr, train_df["lexicon_unseen"].to_numpy())
+    thresholds, chosen_on = _choose_thresholds(oof, y_tr, train_df["lexicon_unseen"].to_numpy(),
+                                               train_df["calibration"].to_numpy())
     p_te = classifier.predict_proba(X_te)[:, 1]
 
     results = evaluate_by(y_te, p_te, thresholds, test_df["lang"].tolist(), test_df["group"].tolist())
