@@ -57,9 +57,14 @@ class SignalAnalyser:
         # signal -> the signal that must fire too for it to count (the catalogue's `requires`)
         self.requires = dict(requires or {})
         self.index = {name: i for i, name in enumerate(self.signal_names)}
+        self._bare_hits: dict[tuple[str, tuple[str, ...]], SignalHit] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_bare_hits"}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update({"requires": {}, **state})  # pickles from before `requires`
+        self._bare_hits = {}
 
     def analyse(self, text: str, evidence: bool = True) -> Analysis:
         """Normalise one post and find its signals (with evidence spans, unless not asked
@@ -75,17 +80,32 @@ class SignalAnalyser:
         if evidence:
             found = [self._lexicon_hits(norm) for norm in norms]
         else:
-            found = [{name: SignalHit(name, 1.0, (), tuple(sorted(set(langs))))
-                      for name, langs in fired.items()}
+            found = [{name: self._bare_hit(name, langs) for name, langs in fired.items()}
                      for fired in self.matcher.fired_many([norm.text for norm in norms])]
         for name, fn in COMPUTED.items():
-            if name in self.index:
-                for window, norm, hits in zip(windows, norms, found, strict=True):
-                    result = fn(window, norm)
-                    if result is not None:
-                        hits[name] = SignalHit(name, result.value, result.evidence)
+            if name not in self.index:
+                continue
+            # a signal that requires a lexicon signal is dropped where that did not fire
+            # (`_in_catalogue_order`): it need not be computed there
+            needed = self.requires.get(name)
+            needed = needed if needed not in COMPUTED else None
+            for window, norm, hits in zip(windows, norms, found, strict=True):
+                if needed and needed not in hits:
+                    continue
+                result = fn(window, norm)
+                if result is not None:
+                    hits[name] = SignalHit(name, result.value, result.evidence)
         return [Analysis(text, norm, self._in_catalogue_order(hits), len(text) > self.max_chars)
                 for text, norm, hits in zip(texts, norms, found, strict=True)]
+
+    def _bare_hit(self, name: str, langs: list[str]) -> SignalHit:
+        """The hit, without evidence, of a lexicon signal fired in these languages: hits are
+        immutable, so one object serves every post (building each costs ~1.7 us)."""
+        key = (name, tuple(sorted(set(langs))))
+        hit = self._bare_hits.get(key)
+        if hit is None:
+            hit = self._bare_hits[key] = SignalHit(name, 1.0, (), key[1])
+        return hit
 
     def _in_catalogue_order(self, hits: dict[str, SignalHit]) -> dict[str, SignalHit]:
         """The hits of catalogue signals, in catalogue order, less those whose required

@@ -67,3 +67,14 @@ def test_automaton_entries_refuses_to_leave_its_tables(fast) -> None:
     out = [_out(3, np.int64) for _ in range(3)]
     with pytest.raises(ValueError, match="tables"):
         fast.automaton_entries(b"abc", np.array([3], np.int64), moves, rowbase, output, 1, *out)
+
+
+def test_translate_refuses_a_table_entry_that_is_not_a_code_point(fast) -> None:
+    table = np.arange(200, dtype=np.int32)
+    table[ord("b")] = 0x110000
+    assert fast.translate("ac", table) == "ac"  # only the entries read are checked
+    with pytest.raises(ValueError, match="not a code point"):
+        fast.translate("abc", table)
+    table[ord("b")] = -1
+    with pytest.raises(ValueError, match="not a code point"):
+        fast.translate("b", table)
