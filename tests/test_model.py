@@ -109,3 +109,18 @@ def test_reposts_are_scored_once_and_get_the_same_row(monkeypatch) -> None:
     scorer.score_rows(POSTS)
     assert len(scorer._recent) <= 3
     assert scorer.score_rows(POSTS) == [expected[t] for t in POSTS]
+
+
+def test_batch_rows_equal_the_explained_scores_on_the_corpus(scorer) -> None:
+    """The batch path (no evidence; shared hits; signals that require another computed only
+    where it fired) finds the same signals, in the same order, and the same probabilities
+    as the explained path."""
+    from scamscore.dataset import load_corpus
+
+    texts = load_corpus()["text"].tolist()[::9]
+    texts += ['He wrote "free flights, housing, a raise every six months" and I said no thanks.']
+    explained = scorer.score_many(texts)
+    rows = scorer._score_rows(texts)
+    assert [r[0] for r in rows] == [e.probability for e in explained]
+    assert [r[3] for r in rows] == [";".join(s.name for s in e.signals) for e in explained]
+    assert any("QUOTED_TEXT" in r[3] for r in rows)

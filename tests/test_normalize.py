@@ -131,6 +131,25 @@ def test_nfkc_by_class_equals_nfkc_character_by_character(text: str) -> None:
     assert builder.text == expected
 
 
+@given(st.text(alphabet=st.sampled_from(list("aZ é\u0301ﬁ①²Ａ𝗳…™㍿ﾊ\u200bД😀\ufe0f\ud800㎏½")), max_size=40))
+def test_nfkc_by_compiled_tables_equals_nfkc_character_by_character(text: str) -> None:
+    """Batches (once the tables are built) translate the one-for-one NFKC changes in one
+    compiled pass and splice in the rest: the text, and each character's original span,
+    are those of normalising every character on its own."""
+    import unicodedata
+
+    from scamscore.normalize import _Builder, _nfkc, _nfkc_tables
+
+    _nfkc_tables()  # built: every post that is not NFKC-normal takes the compiled pass
+    with engine("compiled"):
+        builder = _Builder(text)
+        _nfkc(builder)
+    pieces = [unicodedata.normalize("NFKC", ch) for ch in text]
+    assert builder.text == "".join(pieces)
+    spans = [(i, i + 1) for i, piece in enumerate(pieces) for _ in piece]
+    assert [builder.span(i, i + 1) for i in range(len(builder.text))] == spans
+
+
 _SPLICE_ALPHABET = list("ab é日😀\u200bД\U0001d5f3")
 
 
