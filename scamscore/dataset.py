@@ -14,6 +14,9 @@ CORPUS_COLUMNS = ["id", "text", "label", "lang", "kind", "group", "derived"]
 # files named <lang>_calib.csv hold the calibration slice: posts written unseen by the lexicon
 # writers, always in the training split, on whose out-of-fold scores thresholds are chosen
 CALIBRATION_SUFFIX = "_calib"
+# data/holdout/<lang>_holdout.csv: the blind holdout, written unseen like the calibration
+# slice but never trained on, tuned on or read to write rules; only scored for the report
+HOLDOUT_DIR = CORPUS_DIR.parent / "holdout"
 POSITIVE_KINDS = {
     "work_study_abroad", "trafficking_job_abroad", "scam_compound", "advance_fee",
     "task_scam", "fake_casting",
@@ -60,6 +63,13 @@ def load_corpus(directory: Path = CORPUS_DIR) -> pd.DataFrame:
     if len(wrong):
         raise DataError(f"label does not match kind for ids {wrong['id'].tolist()[:5]}")
     return corpus
+
+
+def load_holdout(directory: Path = HOLDOUT_DIR) -> pd.DataFrame | None:
+    """The blind holdout's posts, validated like the corpus; None when there are none."""
+    if not any(Path(directory).glob("*.csv")):
+        return None
+    return load_corpus(directory).drop(columns="calibration")
 
 
 def split_of(group: str, test_percent: int = 20) -> str:

@@ -100,3 +100,21 @@ def test_corpus_marks_its_calibration_files(corpus) -> None:
     for path in CORPUS_DIR.glob(f"*{CALIBRATION_SUFFIX}.csv"):
         calibration_ids |= set(pd.read_csv(path, dtype=str, keep_default_na=False)["id"])
     assert calibration_ids and set(corpus.loc[corpus["calibration"], "id"]) == calibration_ids
+
+
+def test_blind_holdout_is_apart_from_the_corpus(corpus) -> None:
+    from scamscore.dataset import load_holdout
+
+    holdout = load_holdout()
+    assert holdout is not None and len(holdout) >= 300
+    assert not holdout["id"].isin(set(corpus["id"])).any()
+    assert not holdout["group"].isin(set(corpus["group"])).any()
+    key = lambda s: s.str.lower().str.split().str.join(" ")  # noqa: E731
+    assert not key(holdout["text"]).isin(set(key(corpus["text"]))).any()
+    assert (holdout["derived"] == 0).all() and set(holdout["label"]) == {0, 1}
+
+
+def test_no_holdout_directory_means_no_holdout(tmp_path: Path) -> None:
+    from scamscore.dataset import load_holdout
+
+    assert load_holdout(tmp_path / "absent") is None

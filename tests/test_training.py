@@ -110,3 +110,25 @@ def test_a_users_rows_count_as_unseen_by_the_lexicon_writers(tmp_path: Path) -> 
     assert df.loc[mine, "lexicon_unseen"].all()
     assert (df.loc[~mine, "lexicon_unseen"] == df.loc[~mine, "calibration"]).all()
     assert df.loc[~mine, "calibration"].sum() > 0
+
+
+def test_holdout_report_scores_only_posts_not_in_the_labeled_data() -> None:
+    import pandas as pd
+
+    holdout = pd.DataFrame({
+        "text": ["Girls 18-22 free flights", "Bike for sale", "Room to let", "Pay visa fee now"],
+        "label": [1, 0, 0, 1], "lang": "en", "kind": ["fake_casting", "ordinary_post",
+                                                    "rental_housing", "advance_fee"],
+        "group": ["h1", "h2", "h3", "h4"]})
+    scored: list[list[str]] = []
+
+    def predict(texts: list[str]) -> np.ndarray:
+        scored.append(texts)
+        return np.array([0.99 if "fee" in t or "Girls" in t else 0.01 for t in texts])
+
+    labeled = pd.Series(["room  TO let", "something else"])  # the same post, spaced otherwise
+    blind, markdown = training._holdout_report(predict, holdout, labeled, {"medium": 0.5, "high": 0.9})
+    assert scored == [["Girls 18-22 free flights", "Bike for sale", "Pay visa fee now"]]
+    assert blind["results"]["overall"]["n"] == 3 and blind["results"]["overall"]["high_recall"] == 1.0
+    assert "1 holdout posts also in the labeled data were left out" in markdown
+    assert "## Blind holdout" in markdown

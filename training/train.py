@@ -7,8 +7,10 @@
    read (the calibration slice, and a user's own data) when there are enough legitimate
    ones, else on the whole training split.
 4. Report on the held-out test split: overall and per language, with bootstrap intervals.
-5. Out-of-domain checks on ../shared/data when present.
-6. Write model.joblib + manifest.json (sha256, data hash, versions, metrics, thresholds).
+5. Report on the blind holdout (data/holdout) when present: posts written unseen, never
+   trained or tuned on.
+6. Out-of-domain checks on ../shared/data when present.
+7. Write model.joblib + manifest.json (sha256, data hash, versions, metrics, thresholds).
 """
 
 from __future__ import annotations
@@ -27,8 +29,15 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold
 
 from scamscore.artifact import PACKAGE_MODEL_DIR, save_model
-from scamscore.dataset import DataError, data_fingerprint, load_corpus, read_labeled, splits
-from scamscore.evaluation import evaluate_by, thresholds_for_budget, write_report
+from scamscore.dataset import (
+    DataError,
+    data_fingerprint,
+    load_corpus,
+    load_holdout,
+    read_labeled,
+    splits,
+)
+from scamscore.evaluation import evaluate_by, metrics_table, thresholds_for_budget, write_report
 from scamscore.features import SignalExtractor
 from scamscore.model import C_GRID, CalibratedLinearClassifier, build_pipeline
 from training.ood import ood_markdown, run_ood
@@ -129,9 +138,42 @@ def _mark_unseen(df: pd.DataFrame) -> None:
     df["lexicon_unseen"] = df["lexicon_unseen"].fillna(True).astype(bool)
 
 
+def _holdout_report(predict: Any, holdout: pd.DataFrame, labeled: pd.Series,
+                    thresholds: dict[str, float]) -> tuple[dict[str, Any], str]:
+    """Metrics on the blind holdout (less any post whose text is also among the `labeled`
+    texts, train or test) and a markdown section for metrics.md."""
+    def key(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    seen = set(labeled.map(key))
+    overlap = holdout["text"].map(key).isin(seen)
+    kept = holdout[~overlap]
+    if kept["label"].nunique() < 2:
+        return {}, ""
+    p = predict(kept["text"].tolist())
+    y = kept["label"].to_numpy()
+    results = evaluate_by(y, p, thresholds, kept["lang"].tolist(), kept["group"].tolist())
+    by_kind = {kind: float((p[(kept["kind"] == kind).to_numpy()] >= thresholds["high"]).mean())
+               for kind in sorted(set(kept["kind"]))}
+    described = (f"{len(kept)} hand-written posts in data/holdout, written by people who saw "
+                 "neither the corpus nor the lexicons; never trained on, never used to choose C "
+                 "or thresholds, never read to write lexicon rules. Scored once per training run.")
+    if overlap.any():
+        described += f" {int(overlap.sum())} holdout posts also in the labeled data were left out."
+    lines = ["", "## Blind holdout", "", described, "", metrics_table(results, list(thresholds)),
+             "", "| kind | label | flagged high |", "|---|---|---|"]
+    for kind, rate in by_kind.items():
+        label = int(kept.loc[kept["kind"] == kind, "label"].iloc[0])
+        lines.append(f"| {kind} | {label} | {rate:.2f} |")
+    return {"data": described, "results": {k: {m: v for m, v in r.items() if m != "ci95"}
+                                           for k, r in results.items()},
+            "high_flag_rate_by_kind": by_kind}, "\n".join(lines) + "\n"
+
+
 def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: int = 0,
-          out_of_domain: bool = True) -> dict[str, Any]:
-    """Fit, evaluate and save; returns the manifest."""
+          out_of_domain: bool = True, holdout: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Fit, evaluate and save; returns the manifest. `holdout` (the blind holdout's posts)
+    is only scored, for a section of its own in the report."""
     df = df.copy()
     _mark_unseen(df)
     df["split"] = splits(df)
@@ -185,6 +227,8 @@ def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: in
         return pipeline.predict_proba(texts)[:, 1]
 
     ood = run_ood(predict, thresholds) if out_of_domain else {}
+    blind, blind_md = ({}, "") if holdout is None else _holdout_report(
+        predict, holdout, df["text"], thresholds)
     # a retrain after a data, lexicon or code change gets a new version the same day
     code_sha256 = code_fingerprint()
     inputs = "\n".join((data_fingerprint(df), extractor.lexicon_sha256_, code_sha256, str(seed)))
@@ -204,7 +248,8 @@ def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: in
         "libraries": _versions(),
         "metrics": {"split": split_text, "test": {k: {m: v for m, v in r.items() if m != "ci95"}
                                                    for k, r in results.items()},
-                    "test_high_flag_rate_by_kind": by_kind, "out_of_domain": ood},
+                    "test_high_flag_rate_by_kind": by_kind, "holdout": blind,
+                    "out_of_domain": ood},
         "signal_weights": dict(zip(extractor.signal_names_,
                                    [round(float(w), 4) for w in classifier.coef_.ravel()[
                                        : len(extractor.signal_names_)]], strict=True)),
@@ -221,6 +266,7 @@ def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: in
         for kind, rate in by_kind.items():
             label = int(test_df.loc[test_df["kind"] == kind, "label"].iloc[0])
             fh.write(f"| {kind} | {label} | {rate:.2f} |\n")
+        fh.write(blind_md)
         fh.write("\n## Out-of-domain checks\n\n" + ood_markdown(ood, bands) + "\n")
     _signal_report(extractor, df, classifier, reports)
     _model_card(manifest, results, ood, reports)
@@ -234,8 +280,6 @@ def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: in
 def _model_card(manifest: dict[str, Any], results: dict[str, Any], ood: dict[str, Any],
                 reports: Path) -> None:
     """A short model card next to the metrics."""
-    from scamscore.evaluation import metrics_table
-
     weights = sorted(manifest["signal_weights"].items(), key=lambda kv: -abs(kv[1]))
     lines = [
         f"# Model card: scamscore {manifest['version']}", "",
@@ -258,6 +302,9 @@ def _model_card(manifest: dict[str, Any], results: dict[str, Any], ood: dict[str
         "Bands: " + ", ".join(f"{b} ≥ {t:.3f}" for b, t in manifest["thresholds"].items())
         + f" (false-positive budgets {manifest['fp_budgets']}).", "",
         metrics_table({"overall": results["overall"]}, list(manifest["thresholds"])), "",
+        *(["Blind holdout: " + manifest["metrics"]["holdout"]["data"], "",
+           metrics_table({"overall": manifest["metrics"]["holdout"]["results"]["overall"]},
+                         list(manifest["thresholds"])), ""] if manifest["metrics"].get("holdout") else []),
         "Per language and per kind: metrics.md. Out of domain (not social-media posts): "
         + ("see metrics.md." if ood else "not run (../shared/data absent)."), "",
         "## Signal weights (log-odds per unit, after calibration)", "",
@@ -317,7 +364,7 @@ def main(data, text_column, label_column, with_bundled, out, reports, overwrite_
                                    "on your data; pass --overwrite-bundled to do so")
     reports_dir = Path(reports) if reports else (REPORTS_DIR if not data else out / "reports")
     try:
-        manifest = train(df, description, out, reports_dir, seed)
+        manifest = train(df, description, out, reports_dir, seed, holdout=load_holdout())
     except DataError as exc:
         raise click.ClickException(str(exc)) from None
     json.dumps(manifest)
