@@ -40,7 +40,7 @@ from scamscore.dataset import (
 from scamscore.evaluation import evaluate_by, metrics_table, thresholds_for_budget, write_report
 from scamscore.features import SignalExtractor
 from scamscore.model import C_GRID, CalibratedLinearClassifier, build_pipeline
-from training.ood import ood_markdown, run_ood
+from training.ood import Predict, ood_markdown, run_ood
 
 REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 FP_BUDGETS = {"medium": 0.10, "high": 0.01}
@@ -138,7 +138,13 @@ def _mark_unseen(df: pd.DataFrame) -> None:
     df["lexicon_unseen"] = df["lexicon_unseen"].fillna(True).astype(bool)
 
 
-def _holdout_report(predict: Any, holdout: pd.DataFrame, labeled: pd.Series,
+def _kind_rows(by_kind: dict[str, float], posts: pd.DataFrame) -> list[str]:
+    """Markdown table rows: each kind, its label and the share of its posts flagged high."""
+    return [f"| {kind} | {int(posts.loc[posts['kind'] == kind, 'label'].iloc[0])} | {rate:.2f} |"
+            for kind, rate in by_kind.items()]
+
+
+def _holdout_report(predict: Predict, holdout: pd.DataFrame, labeled: pd.Series,
                     thresholds: dict[str, float]) -> tuple[dict[str, Any], str]:
     """Metrics on the blind holdout (less any post whose text is also among the `labeled`
     texts, train or test) and a markdown section for metrics.md."""
@@ -161,10 +167,7 @@ def _holdout_report(predict: Any, holdout: pd.DataFrame, labeled: pd.Series,
     if overlap.any():
         described += f" {int(overlap.sum())} holdout posts also in the labeled data were left out."
     lines = ["", "## Blind holdout", "", described, "", metrics_table(results, list(thresholds)),
-             "", "| kind | label | flagged high |", "|---|---|---|"]
-    for kind, rate in by_kind.items():
-        label = int(kept.loc[kept["kind"] == kind, "label"].iloc[0])
-        lines.append(f"| {kind} | {label} | {rate:.2f} |")
+             "", "| kind | label | flagged high |", "|---|---|---|", *_kind_rows(by_kind, kept)]
     return {"data": described, "results": {k: {m: v for m, v in r.items() if m != "ci95"}
                                            for k, r in results.items()},
             "high_flag_rate_by_kind": by_kind}, "\n".join(lines) + "\n"
@@ -263,9 +266,7 @@ def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: in
     with open(reports / "metrics.md", "a", encoding="utf-8") as fh:
         fh.write("\n## Share of test posts flagged high, by kind\n\n| kind | label | flagged high |\n"
                  "|---|---|---|\n")
-        for kind, rate in by_kind.items():
-            label = int(test_df.loc[test_df["kind"] == kind, "label"].iloc[0])
-            fh.write(f"| {kind} | {label} | {rate:.2f} |\n")
+        fh.write("".join(row + "\n" for row in _kind_rows(by_kind, test_df)))
         fh.write(blind_md)
         fh.write("\n## Out-of-domain checks\n\n" + ood_markdown(ood, bands) + "\n")
     _signal_report(extractor, df, classifier, reports)
