@@ -112,7 +112,7 @@ def test_a_users_rows_count_as_unseen_by_the_lexicon_writers(tmp_path: Path) -> 
     assert df.loc[~mine, "calibration"].sum() > 0
 
 
-def test_holdout_report_scores_only_posts_not_in_the_labeled_data() -> None:
+def test_holdout_report_scores_only_posts_not_in_the_labeled_data(tmp_path: Path) -> None:
     import pandas as pd
 
     holdout = pd.DataFrame({
@@ -132,3 +132,11 @@ def test_holdout_report_scores_only_posts_not_in_the_labeled_data() -> None:
     assert blind["results"]["overall"]["n"] == 3 and blind["results"]["overall"]["high_recall"] == 1.0
     assert "1 holdout posts also in the labeled data were left out" in markdown
     assert "## Blind holdout" in markdown
+    # by length: 1 legitimate post (flagged at neither band), 2 scams (caught at both)
+    assert "| 0–150 | 1 | 0 | 0 | 2 | 2 | 2 |" in markdown
+    assert "| 700+ | 0 | 0 | 0 | 0 | 0 | 0 |" in markdown
+    pytest.importorskip("matplotlib")
+    _, markdown = training._holdout_report(predict, holdout, labeled, {"medium": 0.5, "high": 0.9},
+                                           tmp_path / "holdout")
+    assert (tmp_path / "holdout" / "reliability.png").is_file()
+    assert "](holdout/precision_recall.png)" in markdown

@@ -37,7 +37,13 @@ from scamscore.dataset import (
     read_labeled,
     splits,
 )
-from scamscore.evaluation import evaluate_by, metrics_table, thresholds_for_budget, write_report
+from scamscore.evaluation import (
+    evaluate_by,
+    metrics_table,
+    plot_curves,
+    thresholds_for_budget,
+    write_report,
+)
 from scamscore.features import SignalExtractor
 from scamscore.model import C_GRID, CalibratedLinearClassifier, build_pipeline
 from training.ood import Predict, ood_markdown, run_ood
@@ -144,10 +150,36 @@ def _kind_rows(by_kind: dict[str, float], posts: pd.DataFrame) -> list[str]:
             for kind, rate in by_kind.items()]
 
 
+# post lengths (characters) by which the holdout's flag rates are reported
+LENGTH_BINS = ((0, 150), (150, 350), (350, 700), (700, None))
+
+
+def _length_rows(texts: pd.Series, y: np.ndarray, p: np.ndarray,
+                 thresholds: dict[str, float]) -> list[str]:
+    """Markdown table: per length bin, legitimate posts flagged and scams caught at each band."""
+    bands = list(thresholds)
+    lines = ["| characters | legitimate | " + " | ".join(f"flagged ≥ {b}" for b in bands)
+             + " | scams | " + " | ".join(f"caught ≥ {b}" for b in bands) + " |",
+             "|---|---|" + "---|" * len(bands) + "---|" + "---|" * len(bands)]
+    lengths = texts.str.len().to_numpy()
+    for low, high in LENGTH_BINS:
+        inside = (lengths >= low) & (lengths < high if high else True)
+        cells = []
+        for label in (0, 1):
+            mask = inside & (y == label)
+            cells.append(str(int(mask.sum())))
+            cells += [str(int((mask & (p >= thresholds[b])).sum())) for b in bands]
+        name = f"{low}–{high}" if high else f"{low}+"
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def _holdout_report(predict: Predict, holdout: pd.DataFrame, labeled: pd.Series,
-                    thresholds: dict[str, float]) -> tuple[dict[str, Any], str]:
+                    thresholds: dict[str, float], plots: Path | None = None
+                    ) -> tuple[dict[str, Any], str]:
     """Metrics on the blind holdout (less any post whose text is also among the `labeled`
-    texts, train or test) and a markdown section for metrics.md."""
+    texts, train or test) and a markdown section for metrics.md; with `plots`, its
+    precision-recall curve and reliability diagram are drawn in that directory."""
     def key(text: str) -> str:
         return " ".join(text.lower().split())
 
@@ -167,7 +199,12 @@ def _holdout_report(predict: Predict, holdout: pd.DataFrame, labeled: pd.Series,
     if overlap.any():
         described += f" {int(overlap.sum())} holdout posts also in the labeled data were left out."
     lines = ["", "## Blind holdout", "", described, "", metrics_table(results, list(thresholds)),
-             "", "| kind | label | flagged high |", "|---|---|---|", *_kind_rows(by_kind, kept)]
+             "", "| kind | label | flagged high |", "|---|---|---|", *_kind_rows(by_kind, kept),
+             "", "By post length:", "", *_length_rows(kept["text"], y, p, thresholds)]
+    if plots is not None:
+        plots.mkdir(parents=True, exist_ok=True)
+        drawn = plot_curves(y, p, kept["lang"].tolist(), plots, "blind holdout")
+        lines += [""] + [f"![holdout {path.stem}]({plots.name}/{path.name})" for path in drawn]
     return {"data": described, "results": {k: {m: v for m, v in r.items() if m != "ci95"}
                                            for k, r in results.items()},
             "high_flag_rate_by_kind": by_kind}, "\n".join(lines) + "\n"
@@ -231,7 +268,7 @@ def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: in
 
     ood = run_ood(predict, thresholds) if out_of_domain else {}
     blind, blind_md = ({}, "") if holdout is None else _holdout_report(
-        predict, holdout, df["text"], thresholds)
+        predict, holdout, df["text"], thresholds, reports / "holdout")
     # a retrain after a data, lexicon or code change gets a new version the same day
     code_sha256 = code_fingerprint()
     inputs = "\n".join((data_fingerprint(df), extractor.lexicon_sha256_, code_sha256, str(seed)))
