@@ -144,6 +144,17 @@ def _mark_unseen(df: pd.DataFrame) -> None:
     df["lexicon_unseen"] = df["lexicon_unseen"].fillna(True).astype(bool)
 
 
+def _high_rate_by_kind(p: np.ndarray, posts: pd.DataFrame, high: float) -> dict[str, float]:
+    """Each kind's share of posts scored at or above `high` (posts without a kind aside)."""
+    kinds = posts["kind"].to_numpy()
+    return {kind: float((p[kinds == kind] >= high).mean()) for kind in sorted(set(kinds)) if kind}
+
+
+def _without_intervals(results: dict[str, Any]) -> dict[str, Any]:
+    """`evaluate_by` results less their bootstrap intervals (what the manifest keeps)."""
+    return {k: {m: v for m, v in r.items() if m != "ci95"} for k, r in results.items()}
+
+
 def _kind_rows(by_kind: dict[str, float], posts: pd.DataFrame) -> list[str]:
     """Markdown table rows: each kind, its label and the share of its posts flagged high."""
     return [f"| {kind} | {int(posts.loc[posts['kind'] == kind, 'label'].iloc[0])} | {rate:.2f} |"
@@ -191,8 +202,7 @@ def _holdout_report(predict: Predict, holdout: pd.DataFrame, labeled: pd.Series,
     p = predict(kept["text"].tolist())
     y = kept["label"].to_numpy()
     results = evaluate_by(y, p, thresholds, kept["lang"].tolist(), kept["group"].tolist())
-    by_kind = {kind: float((p[(kept["kind"] == kind).to_numpy()] >= thresholds["high"]).mean())
-               for kind in sorted(set(kept["kind"]))}
+    by_kind = _high_rate_by_kind(p, kept, thresholds["high"])
     described = (f"{len(kept)} hand-written posts in data/holdout, written by people who saw "
                  "neither the corpus nor the lexicons; never trained on, never used to choose C "
                  "or thresholds, never read to write lexicon rules. Scored once per training run.")
@@ -205,8 +215,7 @@ def _holdout_report(predict: Predict, holdout: pd.DataFrame, labeled: pd.Series,
         plots.mkdir(parents=True, exist_ok=True)
         drawn = plot_curves(y, p, kept["lang"].tolist(), plots, "blind holdout")
         lines += [""] + [f"![holdout {path.stem}]({plots.name}/{path.name})" for path in drawn]
-    return {"data": described, "results": {k: {m: v for m, v in r.items() if m != "ci95"}
-                                           for k, r in results.items()},
+    return {"data": described, "results": _without_intervals(results),
             "high_flag_rate_by_kind": by_kind}, "\n".join(lines) + "\n"
 
 
@@ -255,8 +264,7 @@ def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: in
     p_te = classifier.predict_proba(X_te)[:, 1]
 
     results = evaluate_by(y_te, p_te, thresholds, test_df["lang"].tolist(), test_df["group"].tolist())
-    by_kind = {kind: float((p_te[(test_df["kind"] == kind).to_numpy()] >= thresholds["high"]).mean())
-               for kind in sorted(set(test_df["kind"])) if kind}
+    by_kind = _high_rate_by_kind(p_te, test_df, thresholds["high"])
     split_text = (f"Held-out test split of {description}: {len(test_df)} hand-written posts in "
                   f"{test_df['group'].nunique()} groups (20% of groups by a stable hash of the "
                   f"group id; no group is in both splits; the calibration slice is always in "
@@ -286,8 +294,7 @@ def train(df: pd.DataFrame, description: str, out: Path, reports: Path, seed: in
         "thresholds": thresholds,
         "thresholds_chosen_on": chosen_on,
         "libraries": _versions(),
-        "metrics": {"split": split_text, "test": {k: {m: v for m, v in r.items() if m != "ci95"}
-                                                   for k, r in results.items()},
+        "metrics": {"split": split_text, "test": _without_intervals(results),
                     "test_high_flag_rate_by_kind": by_kind, "holdout": blind,
                     "out_of_domain": ood},
         "signal_weights": dict(zip(extractor.signal_names_,
