@@ -135,6 +135,7 @@ def bench_stages(src: Path, posts: int = 2000) -> None:
 
     from scamscore.computed import COMPUTED
     from scamscore.language import detect_languages
+    from scamscore.lexicon import matching_view
     from scamscore.normalize import normalise
     from scamscore.scorer import Scorer
 
@@ -161,6 +162,25 @@ def bench_stages(src: Path, posts: int = 2000) -> None:
         start = time.perf_counter()
         fn()
         print(f"- {name}: {1000 * (time.perf_counter() - start) / len(texts):.3f}")
+    bench_sets(matcher, [matching_view(n.text).encode("utf-8") for n in norms])
+
+
+def bench_sets(matcher, datas: list[bytes]) -> None:
+    """Each RE2 set's time: one far slower than the rest is thrashing its DFA cache."""
+    costs = []
+    for searcher, keys in matcher._sets:
+        start = time.perf_counter()
+        for data in datas:
+            searcher.Match(data)
+        langs = "+".join(sorted({lang for lang, _ in keys}))
+        names = sorted({name for _, name in keys})
+        what = names[0] if len(names) == 1 else f"{len(keys)} entries"
+        costs.append((f"{langs} ({what})", 1000 * (time.perf_counter() - start) / len(datas)))
+    typical = statistics.median(cost for _, cost in costs)
+    print("Each RE2 set (ms per post; over 3x the median set suggests its DFA cache thrashes: "
+          "raise its budget in LexiconMatcher.set_memory):")
+    for name, cost in costs:
+        print(f"  - {name}: {cost:.4f}{'  <- thrashing?' if cost > 3 * typical else ''}")
 
 
 def bench_coldstart(runs: int = 5) -> None:
