@@ -445,8 +445,8 @@ class LexiconMatcher:
     """Finds every lexicon signal in normalised text in linear time, with evidence spans.
 
     RE2 sets say which signals occur; only those signals' regexes are then run again for
-    their spans. Each language has one set, and the entries with a long gap between words
-    (of all languages) one more: a gap's counter multiplies the DFA states of every other
+    their spans. Each language has its sets, and the entries with a long gap between words
+    (of all languages) theirs: a gap's counter multiplies the DFA states of every other
     pattern in its set, so apart they need less memory and match twice as fast (measured on
     the bench export: es and pt sets 0.07 -> 0.016 ms per post; one long-gap set instead of
     one per language: 0.015 -> 0.007). A single set over all languages has too many DFA
@@ -459,27 +459,33 @@ class LexiconMatcher:
     """
 
     max_spans = 8
-    # RE2 memory budget of each set (its compiled program and DFA cache). Below what a set
-    # needs, its cache thrashes and matching gets 5-30x slower (the matches stay the same);
-    # above, a long run grows towards the need, not the budget. The budgets are about twice
-    # the need measured on 20,000 bench posts with 256 MB budgets (RSS growth: ar, en, fr
-    # 17-18 MB; es, pt 25; ru 23; hi 31; sw 7; the long-gap set 32; the own sets 6-8): a
-    # set that thrashed at 16 MB (ar, after its lexicon grew) cost 0.19 ms per post, a
-    # quarter of scoring, against 0.009 ms at 32 MB. `make bench` prints each set's time.
+    # Each language's entries (and the long-gap entries) are dealt into `set_parts` sets:
+    # a DFA state is a combination of the set's partial matches, so two half sets need far
+    # less memory than one whole (es: 28 -> 18 MB over 30,000 bench posts) for an extra
+    # pass of ~0.002 ms per post each.
+    set_parts = 2
+    # RE2 memory budget of each such set (its compiled program and DFA cache). Below what a
+    # set needs its cache thrashes and matching gets 5-30x slower (the matches stay the
+    # same); above, it grows towards the budget over a long run. Measured on the bench
+    # export (40,000 posts, then 20,000 timed), half sets thrash below: es and pt 20 MB,
+    # hi, ru and the long-gap entries 16, en and fr 12, ar and sw 8. The budgets are 1.6-2x
+    # those. (Whole sets thrashed below 24-40 MB: at 16 MB, after its lexicon grew, the
+    # Arabic set cost 0.19 ms per post, a quarter of scoring.) `make bench` prints each
+    # set's time.
     set_memory: ClassVar[dict[str, int]] = {
-        "es": 48 << 20, "pt": 48 << 20,
-        "ru": 48 << 20, "hi": 64 << 20,
-        "en": 32 << 20, "fr": 32 << 20,
-        "sw": 16 << 20, "ar": 32 << 20,
+        "es": 32 << 20, "pt": 32 << 20,
+        "ru": 32 << 20, "hi": 32 << 20,
+        "en": 24 << 20, "fr": 24 << 20,
+        "sw": 16 << 20, "ar": 16 << 20,
     }
-    default_set_memory = 48 << 20
-    long_gap_set_memory = 64 << 20
+    default_set_memory = 32 << 20
+    long_gap_set_memory = 32 << 20
     # signals whose entries are matched in sets of their own, these languages together (a
     # language not listed alone); pairs measured on the bench export, like the budgets
     own_set_signals: ClassVar[tuple[str, ...]] = ("SCAM_WARNING_CONTEXT",)
     own_set_languages: ClassVar[tuple[tuple[str, ...], ...]] = (
         ("en", "sw"), ("es", "pt"), ("fr", "ru"), ("ar", "hi"))
-    own_set_memory = 64 << 20
+    own_set_memory = 24 << 20  # they thrash below 12 MB
     regex_memory = 8 << 20
 
     def __init__(self, regexes: dict[tuple[str, str], str],
@@ -509,14 +515,18 @@ class LexiconMatcher:
 
     def set_groups(self) -> list[tuple[list[tuple[str, str]], int]]:
         """The keys of each RE2 set, with its memory budget: each language's entries without
-        a long gap, then all the long-gap entries, then the own-set signals' entries."""
+        a long gap, then all the long-gap entries (each dealt into `set_parts` sets), then
+        the own-set signals' entries."""
         own = {key for key in self.regexes if key[1] in self.own_set_signals}
         gapped = {key for key in self.regexes if key not in own and has_long_gap(self.regexes[key])}
         groups = []
         for lang in sorted({lang for lang, _ in self.regexes}):
             plain = [key for key in self.regexes if key[0] == lang and key not in gapped and key not in own]
-            groups.append((plain, self.set_memory.get(lang, self.default_set_memory)))
-        groups.append(([key for key in self.regexes if key in gapped], self.long_gap_set_memory))
+            budget = self.set_memory.get(lang, self.default_set_memory)
+            groups += [(plain[part :: self.set_parts], budget) for part in range(self.set_parts)]
+        long_gap = [key for key in self.regexes if key in gapped]
+        groups += [(long_gap[part :: self.set_parts], self.long_gap_set_memory)
+                   for part in range(self.set_parts)]
         listed = {lang for together in self.own_set_languages for lang in together}
         together = [*self.own_set_languages, *([lang] for lang in sorted({lang for lang, _ in own} - listed))]
         for name in self.own_set_signals:
