@@ -168,14 +168,14 @@ def bench_stages(src: Path, posts: int = 2000) -> None:
 def bench_sets(matcher, datas: list[bytes]) -> None:
     """Each RE2 set's time: one far slower than the rest is thrashing its DFA cache."""
     costs = []
-    for searcher, keys in matcher._sets:
+    for number, (searcher, keys) in enumerate(matcher._sets, 1):
         start = time.perf_counter()
         for data in datas:
             searcher.Match(data)
         langs = "+".join(sorted({lang for lang, _ in keys}))
         names = sorted({name for _, name in keys})
         what = names[0] if len(names) == 1 else f"{len(keys)} entries"
-        costs.append((f"{langs} ({what})", 1000 * (time.perf_counter() - start) / len(datas)))
+        costs.append((f"set {number}: {langs} ({what})", 1000 * (time.perf_counter() - start) / len(datas)))
     typical = statistics.median(cost for _, cost in costs)
     print("Each RE2 set (ms per post; over 3x the median set suggests its DFA cache thrashes: "
           "raise its budget in LexiconMatcher.set_memory):")
