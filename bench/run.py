@@ -18,6 +18,10 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scamscore.lexicon import LexiconMatcher
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -165,7 +169,7 @@ def bench_stages(src: Path, posts: int = 2000) -> None:
     bench_sets(matcher, [matching_view(n.text).encode("utf-8") for n in norms])
 
 
-def bench_sets(matcher, datas: list[bytes]) -> None:
+def bench_sets(matcher: LexiconMatcher, datas: list[bytes]) -> None:
     """Each RE2 set's time: one far slower than the rest is thrashing its DFA cache."""
     costs = []
     for number, (searcher, keys) in enumerate(matcher._sets, 1):
