@@ -445,11 +445,11 @@ class LexiconMatcher:
     """Finds every lexicon signal in normalised text in linear time, with evidence spans.
 
     RE2 sets say which signals occur; only those signals' regexes are then run again for
-    their spans. Each language has its sets, and the entries with a long gap between words
-    (of all languages) theirs: a gap's counter multiplies the DFA states of every other
-    pattern in its set, so apart they need less memory and match twice as fast (measured on
-    the bench export: es and pt sets 0.07 -> 0.016 ms per post; one long-gap set instead of
-    one per language: 0.015 -> 0.007). A single set over all languages has too many DFA
+    their spans. Each language's entries have their sets, and the entries with a long gap
+    between words (of all languages) theirs: a gap's counter multiplies the DFA states of
+    every other pattern in its set, so apart they need less memory and match twice as fast
+    (measured on the bench export: es and pt sets 0.07 -> 0.016 ms per post; one long-gap
+    set instead of one per language: 0.015 -> 0.007). A single set over all languages has too many DFA
     states: its cache thrashes and matching becomes 40x slower (so does one for ar+hi+ru).
     The largest entries (SCAM_WARNING_CONTEXT: 5-14k RE2 instructions each, the others at
     most 6k) have sets of their own, two languages to a set: inside the language sets they
@@ -515,18 +515,18 @@ class LexiconMatcher:
 
     def set_groups(self) -> list[tuple[list[tuple[str, str]], int]]:
         """The keys of each RE2 set, with its memory budget: each language's entries without
-        a long gap, then all the long-gap entries (each dealt into `set_parts` sets), then
+        a long gap, then all the long-gap entries (both dealt into `set_parts` sets), then
         the own-set signals' entries."""
+        def dealt(keys: list[tuple[str, str]], budget: int) -> list[tuple[list[tuple[str, str]], int]]:
+            return [(keys[part :: self.set_parts], budget) for part in range(self.set_parts)]
+
         own = {key for key in self.regexes if key[1] in self.own_set_signals}
         gapped = {key for key in self.regexes if key not in own and has_long_gap(self.regexes[key])}
         groups = []
         for lang in sorted({lang for lang, _ in self.regexes}):
             plain = [key for key in self.regexes if key[0] == lang and key not in gapped and key not in own]
-            budget = self.set_memory.get(lang, self.default_set_memory)
-            groups += [(plain[part :: self.set_parts], budget) for part in range(self.set_parts)]
-        long_gap = [key for key in self.regexes if key in gapped]
-        groups += [(long_gap[part :: self.set_parts], self.long_gap_set_memory)
-                   for part in range(self.set_parts)]
+            groups += dealt(plain, self.set_memory.get(lang, self.default_set_memory))
+        groups += dealt([key for key in self.regexes if key in gapped], self.long_gap_set_memory)
         listed = {lang for together in self.own_set_languages for lang in together}
         together = [*self.own_set_languages, *([lang] for lang in sorted({lang for lang, _ in own} - listed))]
         for name in self.own_set_signals:
