@@ -358,3 +358,24 @@ def test_each_language_is_dealt_into_set_parts_sets_of_near_equal_size() -> None
         assert sizes[-1] - sizes[0] <= 1, (lang, sizes)
     # the own sets thrashed below 12 MB on the bench export; no set gets less
     assert all(budget >= 12 << 20 for _, budget in groups)
+
+
+def test_compiled_state_is_rebuilt_every_refresh_posts_and_nothing_else_changes() -> None:
+    """A long run drops its RE2 sets and regexes every `refresh_posts` posts, so that their
+    DFA caches stop growing; what fires, and where, stays the same."""
+    from scamscore.dataset import load_corpus
+    from scamscore.lexicon import LexiconMatcher, default_lexicons
+    from scamscore.normalize import normalise
+
+    refreshed, steady = (LexiconMatcher.from_lexicons(default_lexicons()) for _ in range(2))
+    refreshed.refresh_posts, steady.refresh_posts = 5, 10**9
+    texts = [normalise(text).text for text in load_corpus()["text"].tolist()[::100][:24]]
+    compiled = []  # each set list compiled (kept, so that no id is reused)
+    for i in range(0, len(texts), 4):
+        chunk = texts[i : i + 4]
+        assert refreshed.fired_many(chunk) == steady.fired_many(chunk)
+        assert refreshed.match(chunk[0]) == steady.match(chunk[0])
+        if not any(sets is refreshed._sets for sets in compiled):
+            compiled.append(refreshed._sets)
+    # 5 posts a round (4 through fired_many, 1 through match): a fresh compile each round
+    assert len(compiled) == 6 and steady._sets is not None
