@@ -2,16 +2,19 @@
 
 Each function takes the original text and its normalisation and returns a `Computed`
 (feature value and evidence spans in the original text) or None when it does not fire.
-All patterns are RE2, so matching time is linear in the text length.
+With `evidence=False` (batch scoring) it returns the same value without evidence, and may
+stop at the first match that decides it. All patterns are RE2, so matching time is linear
+in the text length.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
+from typing import Protocol
 
 import numpy as np
 import re2
@@ -73,7 +76,10 @@ class Computed:
     evidence: tuple[Span, ...] = ()
 
 
-ComputedFn = Callable[[str, Normalised], "Computed | None"]
+class ComputedFn(Protocol):
+    def __call__(self, text: str, norm: Normalised, evidence: bool = True) -> Computed | None: ...
+
+
 COMPUTED: dict[str, ComputedFn] = {}
 MAX_SPANS = 8
 
@@ -88,20 +94,24 @@ def register(name: str) -> Callable[[ComputedFn], ComputedFn]:
     return wrap
 
 
-def _spans(regex: re2._Regexp, norm: Normalised, group: int = 1) -> list[Span]:
-    """Up to MAX_SPANS non-overlapping matches of `regex` in the normalised text (character
-    offsets); RE2 searches the UTF-8 bytes, encoded once per post."""
+def _matches(regex: re2._Regexp, norm: Normalised, group: int = 1) -> Iterator[Span]:
+    """The first MAX_SPANS non-overlapping matches of `regex` in the normalised text
+    (character offsets), found as they are read; RE2 searches the UTF-8 bytes, encoded once
+    per post."""
     data, to_char = norm.utf8, norm.char_at_byte
-    spans: list[Span] = []
     pos = 0
-    while len(spans) < MAX_SPANS:
+    for _ in range(MAX_SPANS):
         m = regex.search(data, pos)
         if m is None:
-            break
+            return
         start, end = m.span(group)
-        spans.append((to_char(start), to_char(end)))
+        yield to_char(start), to_char(end)
         pos = end if end > start else _next_char(data, start)
-    return spans
+
+
+def _spans(regex: re2._Regexp, norm: Normalised, group: int = 1) -> list[Span]:
+    """All of `_matches`."""
+    return list(_matches(regex, norm, group))
 
 
 def _next_char(data: bytes, pos: int) -> int:
@@ -116,51 +126,64 @@ def _next_char(data: bytes, pos: int) -> int:
 # map their spans back to the original.
 
 
-def _trim(norm: Normalised, spans: list[Span], chars: str) -> list[Span]:
-    out = []
+def _trim(norm: Normalised, spans: Iterable[Span], chars: str) -> Iterator[Span]:
+    """The spans without `chars` at either end (a span of nothing else is dropped)."""
     for a, b in spans:
         while a < b and norm.text[a] in chars:
             a += 1
         while b > a and norm.text[b - 1] in chars:
             b -= 1
         if a < b:
-            out.append((a, b))
-    return out
+            yield a, b
+
+
+def _found(norm: Normalised, spans: Iterable[Span], evidence: bool) -> Computed | None:
+    """Value 1.0 where there are spans, with their evidence if asked for (otherwise the
+    first span decides: `spans` is read no further)."""
+    if not evidence:
+        return Computed(1.0) if next(iter(spans), None) is not None else None
+    spans = list(spans)
+    return Computed(1.0, tuple(norm.to_original(*s) for s in spans)) if spans else None
+
+
+def _eight_digits(norm: Normalised, span: Span) -> bool:
+    return sum(c.isdigit() for c in norm.text[span[0]:span[1]]) >= 8
 
 
 @register("PHONE_NUMBER")
-def phone_number(text: str, norm: Normalised) -> Computed | None:
-    t = norm.text
-    spans = [s for s in _spans(_PHONE, norm) if sum(c.isdigit() for c in t[s[0]:s[1]]) >= 8]
+def phone_number(text: str, norm: Normalised, evidence: bool = True) -> Computed | None:
+    written = (s for s in _matches(_PHONE, norm) if _eight_digits(norm, s))
+    if not evidence:
+        return _found(norm, written, evidence) or _found(norm, _matches(_SPOKEN_PHONE, norm), evidence)
+    spans = list(written)
     spoken = _spans(_SPOKEN_PHONE, norm)
     spans += [s for s in spoken if not any(a <= s[0] < b for a, b in spans)]
-    return Computed(1.0, tuple(norm.to_original(*s) for s in spans)) if spans else None
+    return _found(norm, spans, evidence)
 
 
 @register("MESSENGER_HANDLE")
-def messenger_handle(text: str, norm: Normalised) -> Computed | None:
-    spans = _trim(norm, _spans(_HANDLE, norm), " \t\n(:,")
-    return Computed(1.0, tuple(norm.to_original(*s) for s in spans)) if spans else None
+def messenger_handle(text: str, norm: Normalised, evidence: bool = True) -> Computed | None:
+    return _found(norm, _trim(norm, _matches(_HANDLE, norm), " \t\n(:,"), evidence)
 
 
 @register("MONEY_AMOUNT")
-def money_amount(text: str, norm: Normalised) -> Computed | None:
-    spans = [(a, b) for a, b in _spans(_MONEY, norm) if any(c.isdigit() for c in norm.text[a:b])]
-    spans = _trim(norm, spans, " .,")
-    return Computed(1.0, tuple(norm.to_original(*s) for s in spans)) if spans else None
+def money_amount(text: str, norm: Normalised, evidence: bool = True) -> Computed | None:
+    spans = ((a, b) for a, b in _matches(_MONEY, norm) if any(c.isdigit() for c in norm.text[a:b]))
+    return _found(norm, _trim(norm, spans, " .,"), evidence)
 
 
 @register("LINK")
-def link(text: str, norm: Normalised) -> Computed | None:
+def link(text: str, norm: Normalised, evidence: bool = True) -> Computed | None:
     spans = _spans(_URL, norm)
     if not spans:
         return None
     short = any(_SHORTENER.search(norm.text[a:b]) for a, b in spans)
-    return Computed(2.0 if short else 1.0, tuple(norm.to_original(*s) for s in spans))
+    return Computed(2.0 if short else 1.0,
+                    tuple(norm.to_original(*s) for s in spans) if evidence else ())
 
 
 @register("EMOJI_DENSITY")
-def emoji_density(text: str, norm: Normalised) -> Computed | None:
+def emoji_density(text: str, norm: Normalised, evidence: bool = True) -> Computed | None:
     # one character class: Python's re finds it in linear time, in character offsets, with no
     # call per match into RE2; counting by deletion stays in C
     spans = [m.span() for m in islice(_EMOJI_CLASS.finditer(norm.text), MAX_SPANS)]
@@ -169,8 +192,10 @@ def emoji_density(text: str, norm: Normalised) -> Computed | None:
     per_100 = 100.0 * count / max(len(norm.text), 1)
     if count < 3 or per_100 < 1.0:
         return None
-    quoted = [norm.to_original(*s) for s in spans[:3]]
-    return Computed(round(min(1.0, per_100 / 5.0), 6), _whole_flags(text, quoted))
+    value = round(min(1.0, per_100 / 5.0), 6)
+    if not evidence:
+        return Computed(value)
+    return Computed(value, _whole_flags(text, [norm.to_original(*s) for s in spans[:3]]))
 
 
 _FLAG_LETTER = re.compile("[\U0001F1E6-\U0001F1FF]")
@@ -220,7 +245,7 @@ def case_counts(text: str) -> tuple[int, int]:
 
 
 @register("CAPS_DENSITY")
-def caps_density(text: str, norm: Normalised) -> Computed | None:
+def caps_density(text: str, norm: Normalised, evidence: bool = True) -> Computed | None:
     upper, lower = case_counts(text)
     cased = upper + lower
     if cased < 20:
@@ -232,14 +257,14 @@ def caps_density(text: str, norm: Normalised) -> Computed | None:
 
 
 @register("OBFUSCATED_TEXT")
-def obfuscated_text(text: str, norm: Normalised) -> Computed | None:
+def obfuscated_text(text: str, norm: Normalised, evidence: bool = True) -> Computed | None:
     if not norm.obfuscation:
         return None
-    return Computed(1.0, tuple(norm.obfuscation[:MAX_SPANS]))
+    return Computed(1.0, tuple(norm.obfuscation[:MAX_SPANS]) if evidence else ())
 
 
 @register("QUOTED_TEXT")
-def quoted_text(text: str, norm: Normalised) -> Computed | None:
+def quoted_text(text: str, norm: Normalised, evidence: bool = True) -> Computed | None:
     """The share of the post inside quotation marks (its marks counted): warnings and worried
     questions quote the offer they are about; a recruiter states it. Evidence: the quoted
     words, without their marks."""
@@ -248,4 +273,4 @@ def quoted_text(text: str, norm: Normalised) -> Computed | None:
     if quoted < MIN_QUOTED_CHARS:
         return None
     return Computed(round(min(1.0, quoted / len(text)), 6),
-                    tuple((a + 1, b - 1) for a, b in passages[:MAX_SPANS]))
+                    tuple((a + 1, b - 1) for a, b in passages[:MAX_SPANS]) if evidence else ())

@@ -92,7 +92,7 @@ class SignalAnalyser:
             for window, norm, hits in zip(windows, norms, found, strict=True):
                 if needed and needed not in hits:
                     continue
-                result = fn(window, norm)
+                result = fn(window, norm, evidence)
                 if result is not None:
                     hits[name] = SignalHit(name, result.value, result.evidence)
         return [Analysis(text, norm, self._in_catalogue_order(hits), len(text) > self.max_chars)

@@ -123,3 +123,32 @@ def test_quoted_passages_open_and_close_with_a_pair(text: str) -> None:
         assert text[stop - 1] in _QUOTE_CLOSERS[text[start]]
         end = stop
     assert quoted_passages("«" * 20_000) == []
+
+
+# first matches that do not decide the signal: a year and a short number before the phone,
+# more amounts than MAX_SPANS, a handle after a bare "@"
+_UNDECIDED_FIRST = [
+    "Since 2019, 12 34 offices. Call +7 912 345-67-89 today",
+    "Fees: " + ", ".join(f"${n},000" for n in range(1, 12)),
+    "Write @ me or @newstart_team, bit.ly/x1 and https://careers.example.org/jobs/42",
+    "zero one two three four five six seven 🔥🔥🔥 🇷🇺🇷🇺",
+]
+
+
+def test_without_evidence_each_computed_signal_gives_the_same_value() -> None:
+    """Batch scoring asks for no evidence, so phone, money and handle searches stop at the
+    first span that decides them: the value must be the one the whole search gives, over
+    the corpus and posts whose first matches do not decide."""
+    from scamscore.dataset import load_corpus
+
+    texts = [case[1] for case in CASES] + _UNDECIDED_FIRST + load_corpus()["text"].tolist()
+    fired = dict.fromkeys(COMPUTED, 0)
+    for text in texts:
+        norm = normalise(text)
+        for name, fn in COMPUTED.items():
+            full, bare = fn(text, norm), fn(text, norm, evidence=False)
+            assert (bare is None) == (full is None), (name, text)
+            if full is not None:
+                assert bare.value == full.value and bare.evidence == (), (name, text)
+                fired[name] += 1
+    assert all(fired.values()), fired  # every signal was compared where it fires
