@@ -563,9 +563,11 @@ class LexiconMatcher:
         return sets
 
     def _regex(self, key: tuple[str, str]) -> Any:
-        if key not in self._compiled:
-            self._compiled[key] = re2.compile(self.regexes[key], options(self.regex_memory))
-        return self._compiled[key]
+        # read once: another thread's refresh may empty the dict in between
+        regex = self._compiled.get(key)
+        if regex is None:
+            regex = self._compiled[key] = re2.compile(self.regexes[key], options(self.regex_memory))
+        return regex
 
     def _fired_keys(self, datas: Sequence[bytes]) -> list[list[tuple[str, str]]]:
         """The sorted keys that fire in each text. Set by set over all the texts: one set's
@@ -573,22 +575,23 @@ class LexiconMatcher:
         if self._posts_since_compiled >= self.refresh_posts:
             self._refresh()
         self._posts_since_compiled += len(datas)
-        if self._sets is None:
-            self._sets = self._compile_sets()
+        sets = self._sets
+        if sets is None:
+            sets = self._sets = self._compile_sets()
         fired: list[list[tuple[str, str]]] = [[] for _ in datas]
-        for searcher, keys in self._sets:
+        for searcher, keys in sets:
             for found, data in zip(fired, datas, strict=True):
                 found.extend(keys[i] for i in searcher.Match(data) or ())
         return [sorted(found) for found in fired]
 
     def _cue(self, key: tuple[str, str], side: str) -> Any:
         """The compiled RE2 of the key's cues on one side (a NegationRegexes field), or None."""
-        if key not in self._negation_compiled:
-            sources = self.negations[key]
-            self._negation_compiled[key] = {
+        cues = self._negation_compiled.get(key)
+        if cues is None:
+            cues = self._negation_compiled[key] = {
                 field: re2.compile(source, options(self.regex_memory)) if source else None
-                for field, source in vars(sources).items()}
-        return self._negation_compiled[key][side]
+                for field, source in vars(self.negations[key]).items()}
+        return cues[side]
 
     def _may_negate(self, key: tuple[str, str], data: bytes) -> bool:
         """Whether any of the key's cues occurs anywhere in the post (a superset check; True
