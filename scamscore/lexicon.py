@@ -580,8 +580,11 @@ class LexiconMatcher:
             sets = self._sets = self._compile_sets()
         fired: list[list[tuple[str, str]]] = [[] for _ in datas]
         for searcher, keys in sets:
+            match = searcher.Match
             for found, data in zip(fired, datas, strict=True):
-                found.extend(keys[i] for i in searcher.Match(data) or ())
+                hits = match(data)
+                if hits:  # most sets match nothing in most posts
+                    found += [keys[i] for i in hits]
         return [sorted(found) for found in fired]
 
     def _cue(self, key: tuple[str, str], side: str) -> Any:
