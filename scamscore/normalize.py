@@ -274,11 +274,13 @@ def _nfkc_changes() -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1)
-def _nfkc_tables() -> tuple[np.ndarray, re.Pattern[str]]:
+def _nfkc_tables() -> tuple[np.ndarray, np.ndarray]:
     """Each character's own NFKC form, for the compiled pass: the one-for-one changes as
-    int32 code points indexed by code point (~3,600 of them; 0.8 MB), and a class of the
+    int32 code points indexed by code point (~3,600 of them; 0.8 MB), and a mask of the
     characters NFKC turns into several (~1,200: ligatures, fractions, squared units), which
-    are spliced in. Built from this Python's Unicode tables once (~0.2 s)."""
+    are spliced in. The mask's last entry is False, for every code point past it (found in
+    numpy: 14x quicker than `re` finding a class of 1,200 scattered characters). Built from
+    this Python's Unicode tables once (~0.2 s)."""
     single: dict[int, int] = {}
     several: list[int] = []
     for code in range(0x110000):
@@ -291,7 +293,9 @@ def _nfkc_tables() -> tuple[np.ndarray, re.Pattern[str]]:
             several.append(code)
     codes = np.arange(max(single) + 1, dtype=np.int32)
     codes[list(single)] = list(single.values())
-    return codes, re.compile("[" + "".join(map(re.escape, map(chr, several))) + "]")
+    mask = np.zeros(max(several) + 2, dtype=bool)
+    mask[several] = True
+    return codes, mask
 
 
 # Long posts that are not NFKC-normal seen so far: the class pays for its ~80 ms only over
@@ -321,8 +325,9 @@ def _nfkc(b: _Builder) -> None:
         # forms: ~6x quicker than testing each character), then splices for the rest
         codes, several = _nfkc_tables()
         b.text = compiled.FAST.translate(b.text, codes)  # offsets do not move
-        b.apply([(m.start(), m.end(), unicodedata.normalize("NFKC", m.group()))
-                 for m in several.finditer(b.text)])
+        points = np.frombuffer(b.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        at = np.flatnonzero(several[np.minimum(points, len(several) - 1)]).tolist()
+        b.apply([(i, i + 1, unicodedata.normalize("NFKC", b.text[i])) for i in at])
         return
     by_class = len(b.text) >= 256 and next(_LONG_NOT_NFKC) >= _CLASS_AFTER
     edits = []
