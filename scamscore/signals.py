@@ -21,7 +21,8 @@ MAX_CHARS = 20_000
 
 @dataclass(frozen=True)
 class SignalHit:
-    """One fired signal: its feature value, evidence spans in the original text, languages."""
+    """One fired signal: its feature value, evidence spans in the original text, and the
+    languages whose lexicons fired it (all of them; without evidence, at least one)."""
 
     name: str
     value: float
@@ -68,7 +69,8 @@ class SignalAnalyser:
 
     def analyse(self, text: str, evidence: bool = True) -> Analysis:
         """Normalise one post and find its signals (with evidence spans, unless not asked
-        for: batch scoring only needs which signals fired, which is 3x quicker)."""
+        for: batch scoring only needs which signals fired and their values, which is 3x
+        quicker; a hit then lists at least one of the languages that fired it, not all)."""
         return self.analyse_many([text], evidence)[0]
 
     def analyse_many(self, texts: Sequence[str], evidence: bool = True) -> list[Analysis]:
@@ -81,7 +83,8 @@ class SignalAnalyser:
             found = [self._lexicon_hits(norm) for norm in norms]
         else:
             found = [{name: self._bare_hit(name, langs) for name, langs in fired.items()}
-                     for fired in self.matcher.fired_many([norm.text for norm in norms])]
+                     for fired in self.matcher.fired_many([norm.text for norm in norms],
+                                                          all_languages=False)]
         for name, fn in COMPUTED.items():
             if name not in self.index:
                 continue

@@ -379,3 +379,24 @@ def test_compiled_state_is_rebuilt_every_refresh_posts_and_nothing_else_changes(
             compiled.append(refreshed._sets)
     # 5 posts a round (4 through fired_many, 1 through match): a fresh compile each round
     assert len(compiled) == 6 and steady._sets is not None
+
+
+def test_one_language_per_negatable_signal_fires_the_same_signals() -> None:
+    """Batch scoring asks `fired_many` for one affirmed language per negatable signal
+    instead of all: the same signals fire, each with languages that fired it."""
+    from scamscore.dataset import load_corpus
+    from scamscore.lexicon import LexiconMatcher, default_lexicons
+    from scamscore.normalize import normalise
+
+    matcher = LexiconMatcher.from_lexicons(default_lexicons())
+    texts = [normalise(text).text for text in load_corpus()["text"].tolist()[::3]]
+    fewer = 0
+    for every, one in zip(matcher.fired_many(texts), matcher.fired_many(texts, all_languages=False),
+                          strict=True):
+        assert set(one) == set(every)
+        for name, langs in one.items():
+            assert langs and set(langs) <= set(every[name])
+            fewer += len(langs) < len(every[name])
+            if name not in matcher.negatable:
+                assert langs == every[name]
+    assert fewer > 20  # posts where checking one language saved checking others
