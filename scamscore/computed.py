@@ -147,6 +147,7 @@ def _found(norm: Normalised, spans: Iterable[Span], evidence: bool) -> Computed 
 
 
 def _eight_digits(norm: Normalised, span: Span) -> bool:
+    """Whether the span holds at least eight digits (a phone number, not a year or a price)."""
     return sum(c.isdigit() for c in norm.text[span[0]:span[1]]) >= 8
 
 

@@ -492,7 +492,11 @@ class LexiconMatcher:
     # over the bench export: 460 MB at 25,000 posts, 502 at 100,000, 536 at 200,000, 560 at
     # 325,000, most of it the sets), so a long batch run grew until joblib's leak check
     # restarted its workers (at 300 MB over their size after the first chunk). Refreshed
-    # every 100,000 posts, a process stayed at 503 MB; refilling the caches costs about 1%.
+    # every 100,000 posts, a process stayed at 503 MB. Refilling the caches costs ~2 s each
+    # time (the matcher alone over 150,000 bench posts: 42.0-42.9 s refreshed every 50,000,
+    # 38.0-38.1 s never), ~5% of a worker's time; every 200,000 posts would halve that and
+    # let a process reach ~540 MB on the bench export, whose posts are less varied than
+    # real ones (more variety, more states).
     refresh_posts = 100_000
 
     def __init__(self, regexes: dict[tuple[str, str], str],
@@ -712,8 +716,8 @@ class LexiconMatcher:
     def fired_many(self, texts: Sequence[str], all_languages: bool = True
                    ) -> list[dict[str, list[str]]]:
         """`fired` for many normalised texts. Without `all_languages`, a negatable signal
-        lists one language that fired it rather than all (the same signals fire: 1.1x
-        quicker, batch scoring needs only which signals fired)."""
+        lists at least one of the languages that fired it, not necessarily all: the same
+        signals fire, 1.1x quicker (batch scoring needs only which signals fired)."""
         views = [matching_view(text) for text in texts]
         datas = [view.encode("utf-8") for view in views]
         results = []
