@@ -67,13 +67,15 @@ class Scorer:
         """
         keys = [hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
                 for text in texts]
-        todo = {key: text for key, text in zip(keys, texts, strict=True) if key not in self._recent}
-        for key, row in zip(todo, self._score_rows(list(todo.values())), strict=True):
-            self._recent[key] = row
-        rows = []
-        for key in keys:
-            self._recent.move_to_end(key)
-            rows.append(self._recent[key])
+        # the rows are read from the memory once and kept here: another thread scoring with
+        # this scorer (a Dask worker's) may forget a post in between
+        known = {key: row for key in keys if (row := self._recent.get(key)) is not None}
+        todo = {key: text for key, text in zip(keys, texts, strict=True) if key not in known}
+        known.update(zip(todo, self._score_rows(list(todo.values())), strict=True))
+        rows = [known[key] for key in keys]
+        for key in keys:  # most recently seen last
+            self._recent.pop(key, None)
+            self._recent[key] = known[key]
         while len(self._recent) > self.RECENT_POSTS:
             self._recent.popitem(last=False)
         return rows

@@ -124,3 +124,21 @@ def test_batch_rows_equal_the_explained_scores_on_the_corpus(scorer) -> None:
     assert [r[0] for r in rows] == [e.probability for e in explained]
     assert [r[3] for r in rows] == [";".join(s.name for s in e.signals) for e in explained]
     assert any("QUOTED_TEXT" in r[3] for r in rows)
+
+
+def test_a_post_forgotten_while_its_chunk_is_scored_keeps_its_row(monkeypatch) -> None:
+    """Threads sharing a scorer (a Dask worker's) may trim its memory of recent posts while
+    a chunk is scored: a post found there before still gets its row."""
+    from scamscore.scorer import Scorer
+
+    scorer = Scorer()
+    expected = scorer.score_rows(POSTS[:2])
+    real = scorer._score_rows
+
+    def scored_while_another_thread_forgets(texts):
+        scorer._recent.clear()
+        return real(texts)
+
+    monkeypatch.setattr(scorer, "_score_rows", scored_while_another_thread_forgets)
+    assert scorer.score_rows([POSTS[0], POSTS[2], POSTS[1]]) == [
+        expected[0], Scorer().score_rows([POSTS[2]])[0], expected[1]]
