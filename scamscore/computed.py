@@ -20,7 +20,7 @@ import numpy as np
 import re2
 
 from scamscore import compiled
-from scamscore.normalize import Normalised, Span
+from scamscore.normalize import Normalised, Span, code_points
 from scamscore.quotes import MIN_QUOTED_CHARS, quoted_passages
 from scamscore.re2_budget import compile_re2
 
@@ -236,7 +236,7 @@ def case_counts(text: str) -> tuple[int, int]:
         return compiled.FAST.case_counts(text)
     if len(text) < 256:
         return sum(map(str.isupper, text)), sum(map(str.islower, text))
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = code_points(text)
     kinds = _case_of_bmp()[np.minimum(codes, 0xFFFF)]  # U+FFFF is not a letter
     upper, lower = np.bincount(kinds, minlength=3)[1:].tolist()
     for code in codes[codes > 0xFFFF].tolist():  # emoji, styled letters (𝗙𝗥𝗘𝗘)...

@@ -35,7 +35,7 @@ import numpy as np
 import re2
 import yaml
 
-from scamscore.normalize import _accent_table, byte_to_char, normalise_phrase
+from scamscore.normalize import _accent_table, byte_to_char, code_points, normalise_phrase
 from scamscore.re2_budget import options
 
 PACKAGE_DIR = Path(__file__).parent
@@ -334,7 +334,7 @@ def matching_view(text: str) -> str:
     if len(text) < _NUMPY_VIEW_CHARS:
         return text.translate(_VIEW_TABLE)
     # a table lookup in numpy is 4x quicker than str.translate's dictionary lookups
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = code_points(text)
     view = _view_of_bmp()[np.minimum(codes, 0xFFFF)]
     for i in np.flatnonzero(codes > 0xFFFF).tolist():  # emoji, styled letters...
         view[i] = _view_code(int(codes[i]))

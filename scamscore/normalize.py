@@ -132,6 +132,12 @@ class Normalised:
         return self.starts[start], self.ends[end - 1]
 
 
+def code_points(text: str) -> np.ndarray:
+    """The text's code points as uint32, one per character (lone surrogates included), for
+    table lookups in numpy."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
 def byte_to_char(text: str, data: bytes) -> Callable[[int], int]:
     """Map UTF-8 byte offsets of `data` (= text encoded) to character offsets of `text`."""
     if len(data) == len(text):
@@ -325,8 +331,7 @@ def _nfkc(b: _Builder) -> None:
         # forms: ~6x quicker than testing each character), then splices for the rest
         codes, several = _nfkc_tables()
         b.text = compiled.FAST.translate(b.text, codes)  # offsets do not move
-        points = np.frombuffer(b.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        at = np.flatnonzero(several[np.minimum(points, len(several) - 1)]).tolist()
+        at = np.flatnonzero(several[np.minimum(code_points(b.text), len(several) - 1)]).tolist()
         b.apply([(i, i + 1, unicodedata.normalize("NFKC", b.text[i])) for i in at])
         return
     by_class = len(b.text) >= 256 and next(_LONG_NOT_NFKC) >= _CLASS_AFTER
